@@ -1,0 +1,19 @@
+"""Writing the look-up log (`AccessLog`): one row per view, search, export or print."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from cases.models import AccessLog
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_access(request: HttpRequest, action: str, object_type: str, object_id="",
+               detail: str = "") -> AccessLog:
+    return AccessLog.objects.create(
+        user=request.user, action=action, object_type=object_type,
+        object_id=str(object_id), detail=detail[:200], ip=client_ip(request),
+    )

@@ -1,0 +1,120 @@
+"""Forms for households and their members. Every error message is in Chinese."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cases import idnumber
+from cases.models import (
+    DisabilityGrade,
+    DisabilityType,
+    Gender,
+    HealthStatus,
+    Household,
+    HukouType,
+    LabourCapacity,
+    Relationship,
+)
+from cases.models.people import phone_validator
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["village", "address", "hukou_type", "bank_name", "bank_account", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        self.fields["village"].label_from_instance = (
+            lambda v: f"{v.township.name} · {v.short_name}"
+        )
+
+
+class IdNumberField(forms.CharField):
+    """An 18-digit resident ID number: normalised (spaces, lower-case x) and fully validated."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 22)
+        kwargs.setdefault("label", "公民身份号码")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return idnumber.normalize(value) if value else value
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            idnumber.validate_id_number(value)
+
+
+class MemberForm(forms.Form):
+    """One household member; birth date and gender come from the ID number and are checked."""
+
+    name = forms.CharField(label="姓名", max_length=40)
+    id_number = IdNumberField()
+    relationship = forms.ChoiceField(label="与户主关系", choices=Relationship.choices)
+    gender = forms.ChoiceField(
+        label="性别", choices=[("", "按身份证")] + list(Gender.choices), required=False,
+    )
+    birth_date = forms.DateField(label="出生日期", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            validators=[phone_validator])
+    hukou_type = forms.ChoiceField(label="户籍类别", choices=HukouType.choices)
+    disability_grade = forms.TypedChoiceField(
+        label="残疾等级", choices=DisabilityGrade.choices, coerce=int, initial=0,
+    )
+    disability_type = forms.ChoiceField(label="残疾类别", choices=DisabilityType.choices,
+                                        required=False)
+    health = forms.ChoiceField(label="健康状况", choices=HealthStatus.choices)
+    labour_capacity = forms.ChoiceField(label="劳动能力", choices=LabourCapacity.choices)
+    occupation = forms.CharField(label="职业/就业情况", max_length=60, required=False)
+
+    def clean(self):
+        data = super().clean()
+        number = data.get("id_number")
+        if not number:
+            return data
+        born = idnumber.birth_date_of(number)
+        gender = idnumber.gender_of(number)
+        if data.get("birth_date") and data["birth_date"] != born:
+            self.add_error("birth_date", f"出生日期与身份证号码不一致（号码中为"
+                                         f"{born.year}年{born.month}月{born.day}日）。")
+        if data.get("gender") and data["gender"] != gender:
+            self.add_error("gender", f"性别与身份证号码不一致（号码中为{Gender(gender).label}）。")
+        grade, kind = data.get("disability_grade"), data.get("disability_type")
+        if grade and not kind:
+            self.add_error("disability_type", "填写了残疾等级，请同时选择残疾类别。")
+        if kind and not grade:
+            self.add_error("disability_grade", "选择了残疾类别，请同时填写残疾等级。")
+        return data
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        heads, seen = 0, set()
+        live = [f.cleaned_data for f in self.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not live:
+            raise ValidationError("请至少登记一名家庭成员（户主）。")
+        for data in live:
+            if data["relationship"] == Relationship.HEAD:
+                heads += 1
+            if data["id_number"] in seen:
+                raise ValidationError(
+                    f"身份证号码{idnumber.mask(data['id_number'])}在本户重复填写。")
+            seen.add(data["id_number"])
+        if heads != 1:
+            raise ValidationError("每户须有且只有一名户主（与户主关系选“户主”）。")
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True, max_num=30,
+    validate_max=True,
+)

@@ -1,0 +1,111 @@
+"""The case (案件): one application for one kind of assistance by one household."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from cases.workflow import (
+    LIVE_STATUSES,
+    CaseKind,
+    CaseStatus,
+    CaseWorkflow,
+)
+
+from .org import Township, Village
+from .people import Household, Person
+
+
+class Case(CaseWorkflow):
+    """An application and, once approved, the household's live entitlement."""
+
+    number = models.CharField("案件编号", max_length=40, unique=True)
+    kind = models.CharField("救助类别", max_length=20, choices=CaseKind.choices)
+    household = models.ForeignKey(
+        Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="cases",
+    )
+    applicant = models.ForeignKey(
+        Person, verbose_name="申请人", on_delete=models.PROTECT, related_name="cases_applied",
+    )
+    township = models.ForeignKey(
+        Township, verbose_name="审批镇街", on_delete=models.PROTECT, related_name="cases",
+        help_text="审批权限下放至镇街(经开区)（S1）。",
+    )
+    village = models.ForeignKey(
+        Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="cases",
+    )
+    hardship = models.TextField("申请理由/困难情况", blank=True)
+    applied_at = models.DateTimeField("申请时间")
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
+        related_name="cases_created",
+    )
+    proposed_amount = models.DecimalField("拟保障金额(元/月)", max_digits=10, decimal_places=2,
+                                          null=True, blank=True)
+    approved_amount = models.DecimalField("核定保障金额(元)", max_digits=10, decimal_places=2,
+                                          null=True, blank=True)
+    covered_persons = models.PositiveSmallIntegerField("保障人数", null=True, blank=True)
+    review_opinion = models.TextField("审核意见", blank=True)
+    decision_reason = models.TextField("决定理由", blank=True)
+    # 急难型临时救助 (S11)
+    reported_at = models.DateTimeField("急难报告时间", null=True, blank=True)
+    aid_given_at = models.DateTimeField("先行救助时间", null=True, blank=True)
+    aid_amount = models.DecimalField("救助金额(元)", max_digits=10, decimal_places=2,
+                                     null=True, blank=True)
+    aid_reason = models.TextField("救助事由", blank=True)
+    paperwork_complete = models.BooleanField("签字盖章手续已补齐", default=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "救助案件"
+        verbose_name_plural = "救助案件"
+        ordering = ["-applied_at", "-id"]
+        indexes = [
+            models.Index(fields=["township", "status"], name="case_township_status_idx"),
+            models.Index(fields=["applicant", "kind"], name="case_applicant_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("case_detail", args=[self.pk])
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.kind == CaseKind.TEMP_EMERGENCY
+
+    # Facts the workflow rules ask for --------------------------------------------------------
+    def adult_members(self):
+        """Current household members aged 18 or over on the application date."""
+        day = self.applied_at.date() if self.applied_at else None
+        members = [m.person for m in self.household.current_members()]
+        if day is None:
+            return members
+        return [p for p in members if p.age_on(day) >= 18]
+
+    def adults_without_authorization(self) -> list[Person]:
+        authorized = set(self.authorizations.values_list("person_id", flat=True))
+        return [p for p in self.adult_members() if p.pk not in authorized]
+
+    def conflicting_cases(self):
+        """Live 低保/特困 cases of the applicant or any current member (低保 and 特困 exclude
+        each other)."""
+        if self.kind not in (CaseKind.DIBAO, CaseKind.TEKUN):
+            return Case.objects.none()
+        member_ids = list(self.household.memberships.filter(
+            ended_on__isnull=True).values_list("person_id", flat=True)) or [self.applicant_id]
+        return Case.objects.filter(
+            kind__in=[CaseKind.DIBAO, CaseKind.TEKUN], status__in=list(LIVE_STATUSES),
+        ).filter(
+            models.Q(applicant_id__in=member_ids)
+            | models.Q(household__memberships__person_id__in=member_ids,
+                       household__memberships__ended_on__isnull=True)
+        ).exclude(pk=self.pk).exclude(status=CaseStatus.RECEIVED).distinct()
+
+    def open_recheck_since(self):
+        obj = self.objections.filter(kind="verification").order_by("-lodged_at").first()
+        return obj.lodged_at if obj else None

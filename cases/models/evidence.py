@@ -1,0 +1,134 @@
+"""What a decision rests on: authorizations (S2), verification (S4/S5), home visits (S4),
+objections (S5/S10) and democratic appraisals (S10)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class VerificationAuthorization(models.Model):
+    """An adult member's signed 家庭经济状况核对授权书 for this case (核对前置, S2)."""
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="authorizations")
+    person = models.ForeignKey("cases.Person", verbose_name="授权人", on_delete=models.PROTECT)
+    signed_on = models.DateField("签署日期")
+    scan = models.FileField("授权书扫描件", upload_to="authorizations/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
+                                    on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "核对授权书"
+        verbose_name_plural = "核对授权书"
+        constraints = [models.UniqueConstraint(fields=["case", "person"],
+                                               name="authorization_case_person_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.person} 授权"
+
+
+class VerificationReport(models.Model):
+    """A recorded household economic-status verification result (or recheck, S5)."""
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="verification_reports")
+    is_recheck = models.BooleanField("复查报告", default=False)
+    monthly_income = models.DecimalField("家庭月收入(元)", max_digits=12, decimal_places=2)
+    assets_note = models.TextField("财产状况", blank=True)
+    conclusion = models.TextField("核对结论")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核对人",
+                                    on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = "家庭经济状况核对报告"
+        verbose_name_plural = "家庭经济状况核对报告"
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{'复查' if self.is_recheck else '核对'}报告 {self.case_id}"
+
+
+class HomeVisit(models.Model):
+    """A recorded 入户调查 with at least two investigators (S4)."""
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="home_visits")
+    visited_on = models.DateField("调查日期")
+    investigators = models.JSONField("调查人员", default=list)
+    findings = models.TextField("调查情况")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
+                                    on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "入户调查"
+        verbose_name_plural = "入户调查"
+        ordering = ["visited_on"]
+
+    def __str__(self) -> str:
+        return f"入户调查 {self.visited_on}"
+
+
+class Objection(models.Model):
+    """An objection: to the verification result (S5) or during publicity (S10)."""
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", "对核对结果有异议"
+        PUBLICITY = "publicity", "公示期异议"
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", "当面"
+        PHONE = "phone", "电话"
+        ONLINE = "online", "网上"
+        LETTER = "letter", "信件"
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="objections")
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    channel = models.CharField("渠道", max_length=12, choices=Channel.choices)
+    content = models.TextField("异议内容")
+    lodged_at = models.DateTimeField("提出时间")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True,
+                                    blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "异议"
+        verbose_name_plural = "异议"
+        ordering = ["lodged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case_id}"
+
+
+class Appraisal(models.Model):
+    """A democratic appraisal (民主评议) held after an objection during publicity (S10)."""
+
+    class Outcome(models.TextChoices):
+        SUPPORTED = "supported", "评议通过(同意保障)"
+        NOT_SUPPORTED = "not_supported", "评议未通过"
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="appraisals")
+    held_on = models.DateField("评议日期")
+    place = models.CharField("地点", max_length=100)
+    chair = models.CharField("主持人", max_length=40)
+    participants = models.JSONField("参加人员", default=list)
+    votes_for = models.PositiveSmallIntegerField("同意票", default=0)
+    votes_against = models.PositiveSmallIntegerField("反对票", default=0)
+    votes_abstain = models.PositiveSmallIntegerField("弃权票", default=0)
+    outcome = models.CharField("评议结果", max_length=16, choices=Outcome.choices)
+    notes = models.TextField("评议情况", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
+                                    on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = "民主评议记录"
+        verbose_name_plural = "民主评议记录"
+        ordering = ["held_on"]
+
+    def __str__(self) -> str:
+        return f"民主评议 {self.held_on}"

@@ -1,0 +1,223 @@
+"""People and households (户): the applicants and the members whose means are assessed."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from cases import idnumber
+
+from .org import Village
+
+phone_validator = RegexValidator(
+    r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", "请输入11位手机号码或带区号的固定电话。",
+)
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class HukouType(models.TextChoices):
+    URBAN = "urban", "城镇"
+    RURAL = "rural", "农村"
+
+
+class DisabilityGrade(models.IntegerChoices):
+    NONE = 0, "无残疾"
+    GRADE_1 = 1, "一级"
+    GRADE_2 = 2, "二级"
+    GRADE_3 = 3, "三级"
+    GRADE_4 = 4, "四级"
+
+
+class DisabilityType(models.TextChoices):
+    NONE = "", "无"
+    VISUAL = "visual", "视力残疾"
+    HEARING = "hearing", "听力残疾"
+    SPEECH = "speech", "言语残疾"
+    PHYSICAL = "physical", "肢体残疾"
+    INTELLECTUAL = "intellectual", "智力残疾"
+    MENTAL = "mental", "精神残疾"
+    MULTIPLE = "multiple", "多重残疾"
+
+
+class HealthStatus(models.TextChoices):
+    HEALTHY = "healthy", "健康"
+    CHRONIC = "chronic", "患慢性病"
+    SERIOUS = "serious", "患重特大疾病"
+    DISABLED = "disabled", "残疾"
+
+
+class LabourCapacity(models.TextChoices):
+    FULL = "full", "有劳动能力"
+    PARTIAL = "partial", "部分丧失劳动能力"
+    NONE = "none", "无劳动能力"
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    SON = "son", "子"
+    DAUGHTER = "daughter", "女"
+    PARENT = "parent", "父母"
+    PARENT_IN_LAW = "parent_in_law", "公婆/岳父母"
+    GRANDCHILD = "grandchild", "孙子女/外孙子女"
+    SIBLING = "sibling", "兄弟姐妹"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    OTHER = "other", "其他"
+
+
+class Person(models.Model):
+    """A resident, identified by the 18-digit resident ID number (once in the system)."""
+
+    name = models.CharField("姓名", max_length=40)
+    id_number = models.CharField(
+        "公民身份号码", max_length=18, unique=True,
+        validators=[idnumber.validate_id_number],
+        error_messages={"unique": "该身份证号码已登记，不能重复录入。"},
+    )
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[phone_validator])
+    hukou_type = models.CharField("户籍类别", max_length=8, choices=HukouType.choices)
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", choices=DisabilityGrade.choices, default=DisabilityGrade.NONE,
+    )
+    disability_type = models.CharField(
+        "残疾类别", max_length=16, choices=DisabilityType.choices, blank=True, default="",
+    )
+    health = models.CharField(
+        "健康状况", max_length=12, choices=HealthStatus.choices, default=HealthStatus.HEALTHY,
+    )
+    labour_capacity = models.CharField(
+        "劳动能力", max_length=12, choices=LabourCapacity.choices, default=LabourCapacity.FULL,
+    )
+    occupation = models.CharField("职业/就业情况", max_length=60, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return idnumber.mask_phone(self.phone)
+
+    def age_on(self, day) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def clean(self) -> None:
+        """Normalise the ID number and cross-check birth date and gender against it."""
+        super().clean()
+        if not self.id_number:
+            return
+        self.id_number = idnumber.normalize(self.id_number)
+        try:
+            idnumber.validate_id_number(self.id_number)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from exc
+        born = idnumber.birth_date_of(self.id_number)
+        gender = idnumber.gender_of(self.id_number)
+        errors = {}
+        if self.birth_date and self.birth_date != born:
+            errors["birth_date"] = (
+                f"出生日期与身份证号码不一致（号码中为{born.year}年{born.month}月{born.day}日）。"
+            )
+        if self.gender and self.gender != gender:
+            errors["gender"] = f"性别与身份证号码不一致（号码中为{Gender(gender).label}）。"
+        if errors:
+            raise ValidationError(errors)
+        self.birth_date = born
+        self.gender = gender
+
+    def save(self, *args, **kwargs) -> None:
+        if self.id_number:
+            self.id_number = idnumber.normalize(self.id_number)
+            if not self.birth_date:
+                self.birth_date = idnumber.birth_date_of(self.id_number)
+            if not self.gender:
+                self.gender = idnumber.gender_of(self.id_number)
+        super().save(*args, **kwargs)
+
+
+class Household(models.Model):
+    """A household (户) in a village; its members are current `Membership` rows."""
+
+    village = models.ForeignKey(
+        Village, verbose_name="所在村(社区)", on_delete=models.PROTECT, related_name="households",
+    )
+    address = models.CharField("家庭住址", max_length=200)
+    hukou_type = models.CharField("户籍性质", max_length=8, choices=HukouType.choices)
+    head = models.ForeignKey(
+        Person, verbose_name="户主", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="headed_households",
+    )
+    bank_name = models.CharField("开户银行", max_length=60, blank=True)
+    bank_account = models.CharField("银行账号", max_length=40, blank=True)
+    note = models.TextField("备注", blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "家庭"
+        verbose_name_plural = "家庭"
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["village", "-updated_at"], name="household_village_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.head.name if self.head else '未定户主'}户（{self.village.short_name}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("household_detail", args=[self.pk])
+
+    @property
+    def township(self):
+        return self.village.township
+
+    def current_members(self):
+        return self.memberships.filter(ended_on__isnull=True).select_related("person")
+
+
+class Membership(models.Model):
+    """A person's membership of a household over time; one current household per person."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="家庭", on_delete=models.CASCADE, related_name="memberships",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name="成员", on_delete=models.PROTECT, related_name="memberships",
+    )
+    relationship = models.CharField("与户主关系", max_length=16, choices=Relationship.choices)
+    started_on = models.DateField("加入日期", auto_now_add=True)
+    ended_on = models.DateField("离开日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = "家庭成员"
+        ordering = ["household", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_on__isnull=True),
+                name="one_current_household_per_person",
+                violation_error_message="此人已是另一户的在册成员，一人同一时间只能属于一户。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_relationship_display()}"

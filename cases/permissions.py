@@ -1,0 +1,118 @@
+"""Role names and the per-object permissions that scope users to places.
+
+This module imports no models: it is the vocabulary every other access rule speaks.
+Roles are Django groups (synced by `python manage.py sync_roles`); the township and village a
+user works in are django-guardian object permissions on `Township` and `Village`.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The product's roles (S21). Values are the group names users see."""
+
+    CLERK = "窗口受理员"
+    VERIFIER = "核对专员"
+    ASSISTANT = "村(社区)协理员"
+    LEADER = "镇街分管领导"
+    BUREAU = "区民政局"
+    SYSADMIN = "系统管理员"
+
+
+# Object permissions (codename on the model, full name for guardian).
+WORK_IN_TOWNSHIP = "work_in_township"
+WORK_IN_TOWNSHIP_PERM = f"cases.{WORK_IN_TOWNSHIP}"
+WORK_IN_VILLAGE = "work_in_village"
+WORK_IN_VILLAGE_PERM = f"cases.{WORK_IN_VILLAGE}"
+
+# Roles whose scope is whole townships; assistants are scoped to villages.
+TOWNSHIP_ROLES = frozenset({Role.CLERK, Role.VERIFIER, Role.LEADER})
+# Roles that see the whole district (supervision, not approval: S1).
+DISTRICT_ROLES = frozenset({Role.BUREAU, Role.SYSADMIN})
+# Roles that may create and edit households.
+HOUSEHOLD_EDITOR_ROLES = frozenset({Role.CLERK, Role.ASSISTANT})
+
+
+# --- Who may make each move: predicates in django-fsm's (instance, user) order -------------
+# They check role and place; the scoping module answers place. `user=None` is the system
+# (Celery tasks), allowed only where a move is automatic by law (publicity close).
+
+
+def _in_township(case, user) -> bool:
+    from cases import scoping
+
+    return scoping.townships_for(user).filter(pk=case.township_id).exists()
+
+
+def _role_in_township(case, user, *roles: Role) -> bool:
+    from cases import scoping
+
+    if user is None or not scoping.has_role(user, *roles):
+        return False
+    return _in_township(case, user)
+
+
+def can_accept(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK)
+
+
+def can_open_recheck(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK, Role.VERIFIER)
+
+
+def can_record_verification(case, user) -> bool:
+    return _role_in_township(case, user, Role.VERIFIER)
+
+
+def can_record_home_visit(case, user) -> bool:
+    from cases import scoping
+
+    if user is None:
+        return False
+    if scoping.has_role(user, Role.ASSISTANT) and scoping.villages_for(user).filter(
+        pk=case.village_id
+    ).exists():
+        return True
+    return _role_in_township(case, user, Role.CLERK, Role.VERIFIER)
+
+
+def can_review(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK, Role.LEADER)
+
+
+def can_close_publicity(case, user) -> bool:
+    if user is None:
+        return True
+    return _role_in_township(case, user, Role.CLERK, Role.LEADER)
+
+
+def can_record_objection(case, user) -> bool:
+    from cases import scoping
+
+    if user is None:
+        return True
+    if scoping.has_role(user, Role.ASSISTANT) and scoping.villages_for(user).filter(
+        pk=case.village_id
+    ).exists():
+        return True
+    return _role_in_township(case, user, Role.CLERK, Role.LEADER)
+
+
+def can_sign_off(case, user) -> bool:
+    return _role_in_township(case, user, Role.LEADER)
+
+
+def can_decide(case, user) -> bool:
+    return _role_in_township(case, user, Role.LEADER)
+
+
+def can_withdraw(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK)
+
+
+def can_give_emergency_aid(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK, Role.LEADER)
+
+
+def can_record_authorization(case, user) -> bool:
+    return _role_in_township(case, user, Role.CLERK)
