@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("documents.urls")),
+    path("", include("publicity.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Document URLs (downloads, public authenticity check)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Publicity URLs (staff pages and the public village pages)."""
+
+urlpatterns: list = []
