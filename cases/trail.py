@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -36,7 +35,7 @@ def canonical(event: CaseEvent) -> str:
         {
             "case": event.case_id,
             "seq": event.seq,
-            "at": event.at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+            "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor": event.actor_id,
             "action": event.action,
             "from": event.from_status,

@@ -2,7 +2,7 @@
 
 from .access import AccessLog
 from .calendar import CalendarYear, HolidayOverride
-from .case import Case
+from .case import Case, CaseNumberCounter
 from .deadlines import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
 from .events import CaseEvent
 from .evidence import (
@@ -39,6 +39,7 @@ __all__ = [
     "CalendarYear",
     "Case",
     "CaseEvent",
+    "CaseNumberCounter",
     "Deadline",
     "DeadlineKind",
     "DeadlineStatus",

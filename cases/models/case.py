@@ -109,3 +109,21 @@ class Case(CaseWorkflow):
     def open_recheck_since(self):
         obj = self.objections.filter(kind="verification").order_by("-lodged_at").first()
         return obj.lodged_at if obj else None
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number issued per township, year and kind; locked to stay gap-free."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=CaseKind.choices)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "案件编号计数"
+        verbose_name_plural = "案件编号计数"
+        constraints = [models.UniqueConstraint(fields=["township", "year", "kind"],
+                                               name="case_counter_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.township_id}/{self.year}/{self.kind}: {self.last}"

@@ -174,3 +174,14 @@ LOGGING = {
 # --- Product settings ---------------------------------------------------------------------
 # Page size of staff lists; pages are bounded, never "show all".
 LIST_PAGE_SIZE = 25
+
+# Legal time limits (临兰政办字〔2019〕42号). Kept here, not in code, so a change of rule is a
+# configuration change. PUBLICITY_PAUSES_DECISION_CLOCK: the seed does not say whether the
+# 7 publicity days count inside the 20 working days; by default the decision clock pauses
+# while the case is publicized, and the case page shows the due date both ways.
+DECISION_WORKDAYS = env.int("DECISION_WORKDAYS", default=20)
+RECHECK_WORKDAYS = env.int("RECHECK_WORKDAYS", default=10)
+PUBLICITY_DAYS = env.int("PUBLICITY_DAYS", default=7)
+EMERGENCY_AID_HOURS = env.int("EMERGENCY_AID_HOURS", default=24)
+EMERGENCY_REGISTRATION_WORKDAYS = env.int("EMERGENCY_REGISTRATION_WORKDAYS", default=5)
+PUBLICITY_PAUSES_DECISION_CLOCK = env.bool("PUBLICITY_PAUSES_DECISION_CLOCK", default=True)

@@ -1,0 +1,601 @@
+"""Case services: one function per action, the only way a case changes.
+
+Each service runs in one database transaction: lock the case row → check role and place →
+check the legal conditions (with the Chinese reason when one fails) → transition → save →
+trail event → settle or start clocks → issue documents. Either all of it commits or none.
+Views, the admin, Celery tasks and commands call these; never the model's transition methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from cases import permissions as perms
+from cases import rules
+from cases.models import (
+    Appraisal,
+    Case,
+    CaseNumberCounter,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    DeadlineUnit,
+    HomeVisit,
+    Household,
+    Objection,
+    Person,
+    VerificationAuthorization,
+    VerificationReport,
+)
+from cases.trail import append_event
+from cases.workflow import (
+    AUTHORIZATION_KINDS,
+    KIND_CODES,
+    TWENTY_DAY_KINDS,
+    CaseKind,
+    CaseStatus,
+)
+
+
+class CaseActionError(Exception):
+    """A refused action: `code` for programs, `message` (Chinese) for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+FORBIDDEN_MESSAGE = "您没有在该镇街执行此操作的权限。"
+
+
+def _lock(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return Case.objects.select_for_update().select_related(
+        "household", "township", "village", "applicant").get(pk=pk)
+
+
+def _require(allowed: bool, message: str = FORBIDDEN_MESSAGE) -> None:
+    if not allowed:
+        raise CaseActionError("forbidden", message)
+
+
+def _state_label(value: str) -> str:
+    return CaseStatus(value).label
+
+
+def available_actions(case: Case, user) -> list[dict]:
+    """The moves this user may make on this case now (for buttons): name, label."""
+    result = []
+    for t in case.get_available_user_status_transitions(user):
+        result.append({"name": t.name, "label": t.custom.get("label", t.name),
+                       "clauses": t.custom.get("clauses", [])})
+    return result
+
+
+def _transition(case: Case, name: str, by, *, action: str | None = None, note: str = "",
+                payload: dict | None = None) -> tuple[Case, str]:
+    """Check and perform transition `name` on a locked case, save it and write the event."""
+    method = getattr(case, name)
+    meta = method._django_fsm
+    label = None
+    for t in meta.transitions.values():
+        label = t.custom.get("label", name)
+        break
+    tr = meta.get_transition(case.status)
+    if tr is None:
+        raise CaseActionError(
+            "not_allowed",
+            f"案件当前状态为“{_state_label(case.status)}”，不能执行“{label}”。",
+        )
+    if not meta.has_transition_perm(case, case.status, by):
+        raise CaseActionError("forbidden", FORBIDDEN_MESSAGE)
+    failed = rules.failed_rules(case, tr.conditions)
+    if failed:
+        raise CaseActionError("condition", "；".join(failed))
+    source = case.status
+    method()
+    try:
+        case.save()
+    except ConcurrentTransition as exc:
+        raise CaseActionError("concurrent", "该案件刚刚已被他人处理，请刷新页面后查看。") from exc
+    append_event(case, action or name, actor=by, from_status=source, to_status=case.status,
+                 note=note, payload=payload or {})
+    return case, source
+
+
+# --- Clocks ---------------------------------------------------------------------------------
+
+def _start_clock(case: Case, kind: str, unit: str, amount: int, clause: str,
+                 start_at: dt.datetime) -> Deadline:
+    from cases.deadlines import compute_due
+
+    due = compute_due(unit, amount, start_at)
+    deadline = Deadline.objects.create(
+        case=case, kind=kind, clause=clause, unit=unit, amount=amount, start_at=start_at,
+        due_at=due.due_at, calendar_confirmed=due.confirmed, explanation=due.explanation,
+    )
+    append_event(case, "deadline_started", payload={
+        "kind": kind, "clause": clause, "unit": unit, "amount": amount,
+        "start_at": start_at, "due_at": deadline.due_at, "confirmed": due.confirmed,
+    })
+    return deadline
+
+
+def _settle_clocks(case: Case, kinds: Iterable[str], *, at: dt.datetime | None = None,
+                   cancel: bool = False) -> None:
+    at = at or timezone.now()
+    for deadline in case.deadlines.filter(kind__in=list(kinds),
+                                          status__in=[DeadlineStatus.OPEN,
+                                                      DeadlineStatus.PAUSED]):
+        if cancel:
+            deadline.status = DeadlineStatus.CANCELLED
+        elif deadline.status == DeadlineStatus.PAUSED or at <= deadline.due_at:
+            deadline.status = DeadlineStatus.MET
+        else:
+            deadline.status = DeadlineStatus.MET_LATE
+        deadline.settled_at = at
+        deadline.save(update_fields=["status", "settled_at"])
+        append_event(case, "deadline_settled", payload={
+            "kind": deadline.kind, "status": deadline.status, "due_at": deadline.due_at,
+        })
+
+
+def _pause_decision_clock(case: Case, at: dt.datetime) -> None:
+    from cases.calendar import count_workdays
+
+    for deadline in case.deadlines.filter(kind=DeadlineKind.DECISION,
+                                          status=DeadlineStatus.OPEN):
+        today = timezone.localdate(at)
+        due_day = timezone.localdate(deadline.due_at)
+        remaining = count_workdays(today, due_day) if due_day > today else 0
+        deadline.status = DeadlineStatus.PAUSED
+        deadline.paused_at = at
+        deadline.remaining = remaining
+        deadline.save(update_fields=["status", "paused_at", "remaining"])
+        append_event(case, "deadline_paused", payload={
+            "kind": deadline.kind, "remaining_workdays": remaining,
+            "reason": "审批公示期间暂停计时",
+        })
+
+
+def _resume_decision_clock(case: Case, at: dt.datetime) -> None:
+    from cases.deadlines import compute_due
+
+    for deadline in case.deadlines.filter(kind=DeadlineKind.DECISION,
+                                          status=DeadlineStatus.PAUSED):
+        due = compute_due(DeadlineUnit.WORKDAY, deadline.remaining or 0, at)
+        explanation = dict(deadline.explanation or {})
+        explanation["resumed"] = {"at": at.isoformat(), "remaining_workdays": deadline.remaining,
+                                  "paused_at": deadline.paused_at.isoformat()
+                                  if deadline.paused_at else None,
+                                  "then": due.explanation}
+        deadline.status = DeadlineStatus.OPEN
+        deadline.due_at = due.due_at
+        deadline.calendar_confirmed = deadline.calendar_confirmed and due.confirmed
+        deadline.explanation = explanation
+        deadline.save(update_fields=["status", "due_at", "calendar_confirmed", "explanation"])
+        append_event(case, "deadline_resumed", payload={
+            "kind": deadline.kind, "due_at": deadline.due_at,
+        })
+
+
+# --- Creating a case -------------------------------------------------------------------------
+
+def _next_number(township, kind: str, year: int) -> str:
+    counter, _ = CaseNumberCounter.objects.get_or_create(township=township, year=year,
+                                                         kind=kind)
+    counter = CaseNumberCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{township.code}-{year}-{KIND_CODES[CaseKind(kind)]}-{counter.last:05d}"
+
+
+@transaction.atomic
+def case_create(*, household: Household, applicant: Person, kind: str, by,
+                hardship: str = "", applied_at: dt.datetime | None = None) -> Case:
+    """Register an application (or, for 急难型, an emergency report, S11).
+
+    Args:
+        household: the applicant's household; it fixes the village and the approving
+            township (S1).
+        applicant: a current member of the household.
+        kind: a `CaseKind` value.
+        by: the window clerk (or leader, for an emergency report).
+        hardship: the stated hardship / reason.
+
+    Returns:
+        The new case, in state 已接收申请 or 急难求助已报告.
+    """
+    from cases import scoping
+    from cases.permissions import Role
+
+    household = Household.objects.select_related("village__township").get(pk=household.pk)
+    township = household.village.township
+    kind = CaseKind(kind)
+    allowed_roles = (Role.CLERK, Role.LEADER) if kind == CaseKind.TEMP_EMERGENCY else (
+        Role.CLERK,)
+    _require(scoping.has_role(by, *allowed_roles)
+             and scoping.townships_for(by).filter(pk=township.pk).exists(),
+             "您不是该镇街的窗口受理人员，不能登记申请。")
+    if not household.memberships.filter(person=applicant, ended_on__isnull=True).exists():
+        raise CaseActionError("applicant", "申请人必须是该家庭的在册成员。")
+    now = timezone.now()
+    applied_at = applied_at or now
+    number = _next_number(township, kind, timezone.localdate(applied_at).year)
+    emergency = kind == CaseKind.TEMP_EMERGENCY
+    case = Case(
+        number=number, kind=kind, household=household, applicant=applicant,
+        township=township, village=household.village, hardship=hardship,
+        applied_at=applied_at, created_by=by,
+        status=CaseStatus.EMERGENCY_REPORTED if emergency else CaseStatus.RECEIVED,
+        reported_at=applied_at if emergency else None,
+    )
+    if kind in (CaseKind.DIBAO, CaseKind.TEKUN) and case.conflicting_cases().exists():
+        raise CaseActionError("covered", rules.applicant_not_already_covered.message)
+    case.save()
+    append_event(case, "created", actor=by, to_status=case.status, payload={
+        "number": number, "kind": kind.value, "household": household.pk,
+        "applicant": applicant.pk, "township": township.code,
+    })
+    if emergency:
+        _start_clock(case, DeadlineKind.EMERGENCY_AID, DeadlineUnit.HOUR,
+                     settings.EMERGENCY_AID_HOURS, "S11", applied_at)
+    return case
+
+
+# --- Evidence --------------------------------------------------------------------------------
+
+@transaction.atomic
+def authorization_record(*, case: Case, person: Person, signed_on: dt.date, by,
+                         scan=None) -> VerificationAuthorization:
+    """Record an adult member's signed verification authorization (核对前置, S2)."""
+    case = _lock(case)
+    _require(perms.can_record_authorization(case, by))
+    if case.status not in (CaseStatus.RECEIVED, CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
+        raise CaseActionError("not_allowed", "案件已进入后续环节，不能再补录核对授权书。")
+    if case.kind not in AUTHORIZATION_KINDS:
+        raise CaseActionError("not_needed", "该救助类别不需要核对授权书。")
+    if not case.household.memberships.filter(person=person, ended_on__isnull=True).exists():
+        raise CaseActionError("member", "授权人必须是该家庭的在册成员。")
+    if signed_on > timezone.localdate():
+        raise CaseActionError("date", "签署日期不能晚于今天。")
+    auth, created = VerificationAuthorization.objects.get_or_create(
+        case=case, person=person,
+        defaults={"signed_on": signed_on, "recorded_by": by, "scan": scan or ""},
+    )
+    if created:
+        append_event(case, "authorization_recorded", actor=by, payload={
+            "person": person.pk, "signed_on": signed_on,
+        })
+    return auth
+
+
+@transaction.atomic
+def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str, by,
+                        assets_note: str = "") -> VerificationReport:
+    """Record the household economic-status verification result (S4), or the recheck (S5)."""
+    case = _lock(case)
+    _require(perms.can_record_verification(case, by),
+             "只有本镇街指定的核对专员才能录入核对结果。")
+    if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
+        raise CaseActionError("not_allowed",
+                              f"案件当前状态为“{_state_label(case.status)}”，不能录入核对结果。")
+    if not conclusion.strip():
+        raise CaseActionError("conclusion", "请填写核对结论。")
+    if monthly_income is None or Decimal(monthly_income) < 0:
+        raise CaseActionError("income", "家庭月收入不能为负数。")
+    report = VerificationReport.objects.create(
+        case=case, is_recheck=case.status == CaseStatus.RECHECK,
+        monthly_income=Decimal(monthly_income), assets_note=assets_note,
+        conclusion=conclusion, recorded_by=by, recorded_at=timezone.now(),
+    )
+    append_event(case, "recheck_report_recorded" if report.is_recheck
+                 else "verification_recorded", actor=by,
+                 payload={"report": report.pk, "monthly_income": report.monthly_income})
+    return report
+
+
+@transaction.atomic
+def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[str],
+                      findings: str, by) -> HomeVisit:
+    """Record a 入户调查 (S4): at least two investigators."""
+    case = _lock(case)
+    _require(perms.can_record_home_visit(case, by))
+    if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
+        raise CaseActionError("not_allowed",
+                              f"案件当前状态为“{_state_label(case.status)}”，不能录入入户调查。")
+    names = [n.strip() for n in investigators if n and n.strip()]
+    if len(set(names)) < 2:
+        raise CaseActionError("investigators",
+                              "入户调查须由至少两名调查人员进行，请填写两人以上姓名。")
+    if visited_on > timezone.localdate():
+        raise CaseActionError("date", "调查日期不能晚于今天。")
+    if not findings.strip():
+        raise CaseActionError("findings", "请填写调查情况。")
+    visit = HomeVisit.objects.create(case=case, visited_on=visited_on, investigators=names,
+                                     findings=findings, recorded_by=by)
+    append_event(case, "home_visit_recorded", actor=by,
+                 payload={"visit": visit.pk, "visited_on": visited_on, "investigators": names})
+    return visit
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+@transaction.atomic
+def case_accept(*, case: Case, by, note: str = "") -> Case:
+    """Accept (受理, S3): checks 核对前置 (S2), starts the 20-working-day clock (S4, S12)."""
+    case = _lock(case)
+    now = timezone.now()
+    case.accepted_at = now
+    case, _ = _transition(case, "accept", by, note=note)
+    clause = "S12" if case.kind == CaseKind.TEMP_EXPENDITURE else "S4"
+    if case.kind in TWENTY_DAY_KINDS:
+        _start_clock(case, DeadlineKind.DECISION, DeadlineUnit.WORKDAY,
+                     settings.DECISION_WORKDAYS, clause, now)
+    _issue(case, "acceptance_notice", by)
+    return case
+
+
+@transaction.atomic
+def case_open_recheck(*, case: Case, content: str, by, channel: str = "in_person",
+                      lodged_at: dt.datetime | None = None) -> Case:
+    """The applicant objects to the verification result: a recheck within 10 working days
+    of the objection (S5)."""
+    case = _lock(case)
+    if not content.strip():
+        raise CaseActionError("content", "请填写申请人对核对结果的异议内容。")
+    lodged_at = lodged_at or timezone.now()
+    # The objection must exist for the recheck-report rule, so record it first; the
+    # transaction rolls it back if the move is refused.
+    objection = Objection.objects.create(case=case, kind=Objection.Kind.VERIFICATION,
+                                         channel=channel, content=content,
+                                         lodged_at=lodged_at, recorded_by=by)
+    case, _ = _transition(case, "open_recheck", by, payload={"objection": objection.pk})
+    _start_clock(case, DeadlineKind.RECHECK, DeadlineUnit.WORKDAY,
+                 settings.RECHECK_WORKDAYS, "S5", lodged_at)
+    return case
+
+
+@transaction.atomic
+def case_complete_recheck(*, case: Case, by) -> Case:
+    """The recheck report is on file: settle the 10-day clock, back to the review (S5)."""
+    case = _lock(case)
+    case, _ = _transition(case, "complete_recheck", by)
+    _settle_clocks(case, [DeadlineKind.RECHECK])
+    _issue(case, "recheck_report", by)
+    return case
+
+
+@transaction.atomic
+def case_propose_approval(*, case: Case, by, amount: Decimal, opinion: str,
+                          covered_persons: int | None = None) -> Case:
+    """The township's review opinion is to approve: 7-day publicity in the village (S6, S9)."""
+    case = _lock(case)
+    if not (opinion or "").strip():
+        raise CaseActionError("opinion", "请填写审核意见。")
+    case.proposed_amount = Decimal(amount) if amount is not None else None
+    case.review_opinion = opinion
+    case.covered_persons = covered_persons
+    now = timezone.now()
+    case, _ = _transition(case, "propose_approval", by, note=opinion,
+                          payload={"amount": case.proposed_amount,
+                                   "covered_persons": covered_persons})
+    _start_clock(case, DeadlineKind.PUBLICITY, DeadlineUnit.DAY, settings.PUBLICITY_DAYS,
+                 "S6", now)
+    if settings.PUBLICITY_PAUSES_DECISION_CLOCK:
+        _pause_decision_clock(case, now)
+    return case
+
+
+@transaction.atomic
+def objection_record(*, case: Case, content: str, by=None, channel: str = "in_person",
+                     lodged_at: dt.datetime | None = None) -> Objection:
+    """An objection lodged during publicity (S10). `by=None` for the public form."""
+    case = _lock(case)
+    _require(perms.can_record_objection(case, by))
+    if case.status != CaseStatus.IN_PUBLICITY:
+        raise CaseActionError("not_allowed", "该案件不在公示期内，不能登记公示异议。")
+    if not (content or "").strip():
+        raise CaseActionError("content", "请填写异议内容。")
+    objection = Objection.objects.create(case=case, kind=Objection.Kind.PUBLICITY,
+                                         channel=channel, content=content,
+                                         lodged_at=lodged_at or timezone.now(),
+                                         recorded_by=by)
+    append_event(case, "publicity_objection", actor=by,
+                 payload={"objection": objection.pk, "channel": channel})
+    return objection
+
+
+@transaction.atomic
+def case_close_publicity(*, case: Case, by=None) -> Case:
+    """Publicity is over: no objection → awaiting sign-off (S7); objection → democratic
+    appraisal (S10). The decision clock resumes. `by=None` is the scheduled close."""
+    case = _lock(case)
+    name = "end_publicity_with_objection" if rules.has_publicity_objection(case) else \
+        "end_publicity"
+    now = timezone.now()
+    case, _ = _transition(case, name, by)
+    _settle_clocks(case, [DeadlineKind.PUBLICITY], at=now)
+    _resume_decision_clock(case, now)
+    return case
+
+
+@transaction.atomic
+def case_record_appraisal(*, case: Case, by, held_on: dt.date, place: str, chair: str,
+                          participants: list[dict], votes_for: int, votes_against: int,
+                          votes_abstain: int, outcome: str, notes: str = "") -> Case:
+    """Record the democratic appraisal held after a publicity objection (S10)."""
+    case = _lock(case)
+    if case.status != CaseStatus.AWAITING_APPRAISAL:
+        raise CaseActionError("not_allowed",
+                              f"案件当前状态为“{_state_label(case.status)}”，不能录入民主评议。")
+    _require(perms.can_review(case, by))
+    if not participants or not place.strip() or not chair.strip():
+        raise CaseActionError("appraisal", "请完整填写评议地点、主持人和参加人员。")
+    if held_on > timezone.localdate():
+        raise CaseActionError("date", "评议日期不能晚于今天。")
+    if outcome not in Appraisal.Outcome.values:
+        raise CaseActionError("outcome", "请选择评议结果。")
+    appraisal = Appraisal.objects.create(
+        case=case, held_on=held_on, place=place, chair=chair, participants=participants,
+        votes_for=votes_for, votes_against=votes_against, votes_abstain=votes_abstain,
+        outcome=outcome, notes=notes, recorded_by=by, recorded_at=timezone.now(),
+    )
+    case, _ = _transition(case, "record_appraisal", by, payload={
+        "appraisal": appraisal.pk, "outcome": outcome,
+        "votes": [votes_for, votes_against, votes_abstain],
+    })
+    return case
+
+
+@transaction.atomic
+def case_sign_off(*, case: Case, by, note: str = "") -> Case:
+    """The leader in charge approves after a clean publicity (S7); 审核审批表 to the district
+    (S18)."""
+    case = _lock(case)
+    now = timezone.now()
+    case.decided_at = now
+    case.approved_amount = case.proposed_amount
+    case, _ = _transition(case, "sign_off", by, note=note,
+                          payload={"amount": case.approved_amount})
+    _settle_clocks(case, [DeadlineKind.DECISION], at=now)
+    _issue(case, "approval_table", by)
+    _issue(case, "approval_notice", by)
+    return case
+
+
+@transaction.atomic
+def case_reject(*, case: Case, by, reason: str) -> Case:
+    """Not eligible: written reasons and a 不予批准告知书 (S8)."""
+    case = _lock(case)
+    case.decision_reason = (reason or "").strip()
+    now = timezone.now()
+    case.decided_at = now
+    name = "reject_emergency" if case.status == CaseStatus.EMERGENCY_REPORTED else "reject"
+    case, _ = _transition(case, name, by, note=case.decision_reason)
+    _settle_clocks(case, [DeadlineKind.DECISION, DeadlineKind.EMERGENCY_AID], at=now)
+    _settle_clocks(case, [DeadlineKind.PUBLICITY, DeadlineKind.RECHECK], at=now, cancel=True)
+    _issue(case, "rejection_notice", by)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, by, note: str) -> Case:
+    """The applicant withdraws before a decision; every running clock is cancelled."""
+    case = _lock(case)
+    if not (note or "").strip():
+        raise CaseActionError("note", "请记录申请人撤回申请的方式和理由。")
+    case, _ = _transition(case, "withdraw", by, note=note)
+    _settle_clocks(case, DeadlineKind.values, cancel=True)
+    return case
+
+
+@transaction.atomic
+def case_adjust(*, case: Case, by, amount: Decimal, reason: str) -> Case:
+    """Change the monthly amount of a live entitlement (低保金调整告知书, S16)."""
+    case = _lock(case)
+    if not (reason or "").strip():
+        raise CaseActionError("reason", "调整保障金必须写明理由。")
+    if amount is None or Decimal(amount) <= 0:
+        raise CaseActionError("amount",
+                              "调整后的金额必须大于零；停发请使用“暂停发放”或“终止保障”。")
+    old = case.approved_amount
+    case.approved_amount = Decimal(amount)
+    case.decision_reason = reason
+    case, _ = _transition(case, "adjust", by, note=reason,
+                          payload={"old_amount": old, "new_amount": case.approved_amount})
+    _issue(case, "adjustment_notice", by, extra={"change": "adjust", "old_amount": old})
+    return case
+
+
+@transaction.atomic
+def case_suspend(*, case: Case, by, reason: str) -> Case:
+    case = _lock(case)
+    if not (reason or "").strip():
+        raise CaseActionError("reason", "暂停发放必须写明理由。")
+    case.decision_reason = reason
+    case, _ = _transition(case, "suspend", by, note=reason)
+    _issue(case, "adjustment_notice", by, extra={"change": "suspend"})
+    return case
+
+
+@transaction.atomic
+def case_resume(*, case: Case, by, note: str = "") -> Case:
+    case = _lock(case)
+    case, _ = _transition(case, "resume", by, note=note)
+    return case
+
+
+@transaction.atomic
+def case_terminate(*, case: Case, by, reason: str) -> Case:
+    case = _lock(case)
+    if not (reason or "").strip():
+        raise CaseActionError("reason", "终止保障必须写明理由。")
+    case.decision_reason = reason
+    case, _ = _transition(case, "terminate", by, note=reason)
+    _issue(case, "adjustment_notice", by, extra={"change": "terminate"})
+    return case
+
+
+# --- 急难型临时救助 (S11) ----------------------------------------------------------------------
+
+@transaction.atomic
+def case_give_aid(*, case: Case, by, amount: Decimal, reason: str) -> Case:
+    """Aid given first (先行救助, within 24 hours); the 5-working-day registration clock
+    starts (S11)."""
+    case = _lock(case)
+    case.aid_amount = Decimal(amount) if amount is not None else None
+    case.aid_reason = reason or ""
+    now = timezone.now()
+    case.aid_given_at = now
+    case, _ = _transition(case, "give_aid", by, note=reason,
+                          payload={"amount": case.aid_amount})
+    _settle_clocks(case, [DeadlineKind.EMERGENCY_AID], at=now)
+    _start_clock(case, DeadlineKind.EMERGENCY_REGISTRATION, DeadlineUnit.WORKDAY,
+                 settings.EMERGENCY_REGISTRATION_WORKDAYS, "S11", now)
+    return case
+
+
+@transaction.atomic
+def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
+                            paperwork_complete: bool) -> Case:
+    """Register recipient, reason and amount and confirm signatures and seals (S11)."""
+    case = _lock(case)
+    case.aid_reason = reason or ""
+    case.aid_amount = Decimal(amount) if amount is not None else None
+    case.paperwork_complete = bool(paperwork_complete)
+    now = timezone.now()
+    case.decided_at = now
+    case, _ = _transition(case, "register_emergency", by, note=reason,
+                          payload={"amount": case.aid_amount})
+    _settle_clocks(case, [DeadlineKind.EMERGENCY_REGISTRATION], at=now)
+    _issue(case, "temporary_assistance_form", by)
+    return case
+
+
+# --- Documents -------------------------------------------------------------------------------
+
+def _issue(case: Case, kind: str, by, extra: dict | None = None) -> None:
+    """Issue a standardized document inside the transition's transaction (S13)."""
+    from documents import services as document_services
+
+    issue = getattr(document_services, "document_issue", None)
+    if issue is None:
+        return
+    issue(case=case, kind=kind, by=by, extra=extra)
+
+
+def validation_message(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
