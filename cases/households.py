@@ -40,7 +40,8 @@ def household_save(*, household: Household, members: list[dict], by=None) -> Hou
         wanted_ids.add(number)
         person = Person.objects.select_for_update().filter(id_number=number).first()
         if person is None:
-            person = Person(id_number=number)
+            person = Person(id_number=number, birth_date=idnumber.birth_date_of(number),
+                            gender=idnumber.gender_of(number))
         for field in PERSON_FIELDS:
             if field in data and data[field] is not None:
                 setattr(person, field, data[field])

@@ -1,0 +1,187 @@
+"""Demo data: the users of the README and realistic households in three townships.
+
+Deterministic (a fixed random seed), so re-running creates nothing twice. Demo only: the
+password below is published in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from cases import idnumber, scoping
+from cases.households import household_save
+from cases.models import Household, Township, Village
+from cases.permissions import Role
+
+DEMO_PASSWORD = "Lanshan@2026"  # noqa: S105 - published demo credential
+TOWNSHIP_A, TOWNSHIP_B, TOWNSHIP_C = "371302001", "371302102", "371302004"
+
+SURNAMES = "王张李刘陈杨赵孙徐朱高马胡郭林何宋郑谢韩唐冯于董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶" \
+           "阎潘杜戴夏田任姜范方石姚谭邹金陆郝孔白崔康毛邱秦史顾侯邵孟段雷钱汤尹常武乔贺庞颜"
+MALE_GIVEN = ["建国", "国强", "志刚", "德明", "玉山", "传亮", "长春", "守田", "兆林", "庆福",
+              "文华", "振东", "家兴", "立新", "宝山", "连生", "金柱", "永安", "洪波", "明亮",
+              "子轩", "浩然", "宇航", "俊杰", "文博", "一鸣"]
+FEMALE_GIVEN = ["秀英", "桂兰", "玉珍", "凤霞", "淑芬", "春梅", "翠华", "兰英", "美玲", "金凤",
+                "丽娟", "海燕", "晓燕", "红梅", "彩云", "雪梅", "欣怡", "梓涵", "诗雨", "子涵",
+                "雨桐", "佳怡"]
+STREETS = ["沂河路", "通达路", "解放路", "兰山路", "金雀山路", "银雀山路", "涑河北街", "沂蒙路",
+           "蒙山大道", "水田路"]
+
+USERS = [
+    # username, full name, role, township codes, village picks (index into township A's list)
+    ("clerk_a", "王晓燕", Role.CLERK, [TOWNSHIP_A], []),
+    ("clerk_b", "李建华", Role.CLERK, [TOWNSHIP_B], []),
+    ("verifier_a", "张立新", Role.VERIFIER, [TOWNSHIP_A], []),
+    ("assistant_a", "刘春梅", Role.ASSISTANT, [], [0]),
+    ("leader_a", "陈振东", Role.LEADER, [TOWNSHIP_A], []),
+    ("bureau", "赵文华", Role.BUREAU, [], []),
+]
+
+
+def _name(rng: random.Random, gender: str, surname: str | None = None) -> str:
+    given = rng.choice(MALE_GIVEN if gender == "M" else FEMALE_GIVEN)
+    return (surname or rng.choice(SURNAMES)) + given
+
+
+def _person(rng: random.Random, used: set[str], born: dt.date, gender: str, region="371302"):
+    while True:
+        order = rng.randrange(0, 500) * 2 + (1 if gender == "M" else 0)
+        number = idnumber.make_number(region, born, order)
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _birth(rng: random.Random, start_year: int, end_year: int) -> dt.date:
+    start = dt.date(start_year, 1, 1).toordinal()
+    end = dt.date(end_year, 12, 28).toordinal()
+    return dt.date.fromordinal(rng.randrange(start, end))
+
+
+def seed_users(stdout=None) -> dict[str, object]:
+    User = get_user_model()
+    a_villages = list(Village.objects.filter(township__code=TOWNSHIP_A).order_by("code"))
+    users = {}
+    for username, full_name, role, townships, village_picks in USERS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.first_name = full_name[1:]
+        user.last_name = full_name[0]
+        user.is_staff = role in (Role.BUREAU,)
+        user.save()
+        user.groups.add(Group.objects.get(name=role.value))
+        for code in townships:
+            scoping.assign_township(user, Township.objects.get(code=code))
+        for index in village_picks:
+            scoping.assign_village(user, a_villages[index])
+        users[username] = user
+    admin, created = User.objects.get_or_create(username="admin", defaults={
+        "is_staff": True, "is_superuser": True, "last_name": "系", "first_name": "统管理员"})
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    admin.groups.add(Group.objects.get(name=Role.SYSADMIN.value))
+    users["admin"] = admin
+    return users
+
+
+def seed_households(count_per_township=(20, 12, 10), seed: int = 2026) -> list[Household]:
+    """Households in A (兰山街道), B (枣园镇), C (柳青街道); assistant_a's village first."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    created: list[Household] = []
+    plans = zip([TOWNSHIP_A, TOWNSHIP_B, TOWNSHIP_C], count_per_township, strict=True)
+    for code, count in plans:
+        villages = list(Village.objects.filter(township__code=code).order_by("code")[:6])
+        for i in range(count):
+            village = villages[0] if i < 6 else rng.choice(villages)
+            surname = rng.choice(SURNAMES)
+            shape = rng.choice(["elderly_alone", "elderly_couple", "family", "single_parent",
+                                "disabled", "family"])
+            members = _household_members(rng, used, surname, shape)
+            rural = village.kind == "village"
+            address = (f"{village.short_name}{rng.randrange(1, 90)}号" if rural else
+                       f"{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
+                       f"{rng.randrange(1, 9)}单元{rng.randrange(101, 602)}室")
+            head_number = members[0]["id_number"]
+            from cases.models import Membership
+            existing = Membership.objects.filter(person__id_number=head_number,
+                                                 ended_on__isnull=True).first()
+            if existing:
+                created.append(existing.household)
+                continue
+            household = Household(village=village, address=address,
+                                  hukou_type="rural" if rural else "urban")
+            for m in members:
+                m["hukou_type"] = household.hukou_type
+            created.append(household_save(household=household, members=members))
+    return created
+
+
+def _member(rng, used, name, born, gender, relationship, **extra) -> dict:
+    data = {
+        "name": name, "id_number": _person(rng, used, born, gender),
+        "relationship": relationship, "phone": "", "disability_grade": 0,
+        "disability_type": "", "health": "healthy", "labour_capacity": "full",
+        "occupation": "",
+    }
+    data.update(extra)
+    return data
+
+
+def _household_members(rng, used, surname, shape) -> list[dict]:
+    phone = f"1{rng.choice([35, 37, 39, 52, 58, 80, 86])}{rng.randrange(10**7, 10**8)}"
+    if shape == "elderly_alone":
+        g = rng.choice("MF")
+        return [_member(rng, used, _name(rng, g, surname), _birth(rng, 1936, 1950), g, "head",
+                        phone=phone, health="chronic", labour_capacity="none",
+                        occupation="无")]
+    if shape == "elderly_couple":
+        return [
+            _member(rng, used, _name(rng, "M", surname), _birth(rng, 1940, 1954), "M", "head",
+                    phone=phone, health="chronic", labour_capacity="none", occupation="务农"),
+            _member(rng, used, _name(rng, "F"), _birth(rng, 1942, 1956), "F", "spouse",
+                    health="serious", labour_capacity="none"),
+        ]
+    if shape == "single_parent":
+        return [
+            _member(rng, used, _name(rng, "F"), _birth(rng, 1978, 1992), "F", "head",
+                    phone=phone, occupation="灵活就业", labour_capacity="partial"),
+            _member(rng, used, _name(rng, "M", surname), _birth(rng, 2011, 2019), "M", "son",
+                    occupation="学生"),
+        ]
+    if shape == "disabled":
+        return [
+            _member(rng, used, _name(rng, "M", surname), _birth(rng, 1960, 1975), "M", "head",
+                    phone=phone, health="disabled", disability_grade=rng.choice([1, 2]),
+                    disability_type=rng.choice(["physical", "intellectual", "visual"]),
+                    labour_capacity="none", occupation="无"),
+            _member(rng, used, _name(rng, "F"), _birth(rng, 1962, 1976), "F", "spouse",
+                    occupation="务农", labour_capacity="partial", health="chronic"),
+        ]
+    return [
+        _member(rng, used, _name(rng, "M", surname), _birth(rng, 1968, 1985), "M", "head",
+                phone=phone, occupation="务工", health="serious", labour_capacity="partial"),
+        _member(rng, used, _name(rng, "F"), _birth(rng, 1970, 1986), "F", "spouse",
+                occupation="务农"),
+        _member(rng, used, _name(rng, rng.choice("MF"), surname), _birth(rng, 2008, 2016),
+                rng.choice("MF"), rng.choice(["son", "daughter"]), occupation="学生"),
+        _member(rng, used, _name(rng, "F", rng.choice(SURNAMES)), _birth(rng, 1944, 1952),
+                "F", "parent", health="chronic", labour_capacity="none"),
+    ]
+
+
+@transaction.atomic
+def seed_all(stdout=None) -> dict:
+    from cases.management.commands.sync_roles import sync_roles
+
+    sync_roles()
+    users = seed_users()
+    households = seed_households()
+    return {"users": users, "households": households}

@@ -1,0 +1,66 @@
+"""Create the product's role groups and give each its model permissions (idempotent)."""
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+
+from cases.permissions import Role
+
+# App labels whose models each role may see in the admin; codename verbs per role.
+ROLE_MODEL_PERMS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.CLERK: {
+        "cases.household": ("view", "add", "change"),
+        "cases.person": ("view", "add", "change"),
+        "cases.membership": ("view", "add", "change"),
+        "cases.case": ("view", "add"),
+    },
+    Role.ASSISTANT: {
+        "cases.household": ("view", "add", "change"),
+        "cases.person": ("view", "add", "change"),
+        "cases.membership": ("view", "add", "change"),
+        "cases.case": ("view",),
+    },
+    Role.VERIFIER: {"cases.household": ("view",), "cases.person": ("view",),
+                    "cases.case": ("view",)},
+    Role.LEADER: {"cases.household": ("view",), "cases.person": ("view",),
+                  "cases.case": ("view",)},
+    Role.BUREAU: {
+        "cases.township": ("view", "change"),
+        "cases.village": ("view", "change"),
+        "cases.orgchange": ("view",),
+        "cases.holidayoverride": ("view", "add", "change", "delete"),
+        "cases.calendaryear": ("view", "add", "change"),
+        "cases.household": ("view",),
+        "cases.person": ("view",),
+        "cases.case": ("view",),
+        "cases.deadline": ("view",),
+        "cases.caseevent": ("view",),
+        "cases.accesslog": ("view",),
+    },
+}
+
+
+def sync_roles() -> None:
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        if role == Role.SYSADMIN:
+            perms = Permission.objects.filter(content_type__app_label__in=[
+                "cases", "documents", "publicity", "auth"])
+        else:
+            perms = []
+            for model, verbs in ROLE_MODEL_PERMS.get(role, {}).items():
+                app_label, model_name = model.split(".")
+                for verb in verbs:
+                    perm = Permission.objects.filter(
+                        content_type__app_label=app_label,
+                        codename=f"{verb}_{model_name}").first()
+                    if perm is not None:
+                        perms.append(perm)
+        group.permissions.set(perms)
+
+
+class Command(BaseCommand):
+    help = "创建或更新系统角色（用户组）及其权限。"
+
+    def handle(self, *args, **options):
+        sync_roles()
+        self.stdout.write(self.style.SUCCESS(f"已同步 {len(Role)} 个角色。"))
