@@ -120,3 +120,22 @@ def assign_village(user, village: Village) -> None:
 
 def unassign_village(user, village: Village) -> None:
     remove_perm(WORK_IN_VILLAGE_PERM, user, village)
+
+
+def cases_visible_to(user):
+    """Cases the user may see: those of the households the user may see."""
+    from cases.models import Case
+
+    if sees_whole_district(user):
+        return Case.objects.all()
+    village_ids = list(villages_for(user).values_list("pk", flat=True))
+    return Case.objects.filter(village_id__in=village_ids)
+
+
+def case_for_user(user, pk):
+    """The case if the user may see it; 404 otherwise."""
+    case = cases_visible_to(user).select_related(
+        "household", "applicant", "township", "village", "created_by").filter(pk=pk).first()
+    if case is None:
+        raise Http404("未找到该案件，或您无权查看。")
+    return case

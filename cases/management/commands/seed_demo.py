@@ -15,7 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("DEBUG 已关闭：为防止误入生产环境，演示数据未载入。确需载入请加 --force。")
+            raise CommandError(
+                "DEBUG 已关闭：为防止误入生产环境，演示数据未载入。确需载入请加 --force。")
         result = seed_all()
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已就绪：{len(result['users'])} 个用户，{len(result['households'])} 户家庭。"

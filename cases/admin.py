@@ -1,0 +1,154 @@
+"""Admin for the district bureau and system administrators (Chinese labels from the models).
+
+Case state is never edited here: the FSM field is protected and read-only; moves go through
+the services on the case page.
+"""
+
+from django.contrib import admin
+
+from cases.models import (
+    AccessLog,
+    Appraisal,
+    Case,
+    CaseEvent,
+    Deadline,
+    HomeVisit,
+    Household,
+    Membership,
+    Objection,
+    OrgChange,
+    Person,
+    Township,
+    VerificationAuthorization,
+    VerificationReport,
+    Village,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: visible, never changed or deleted through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "hotline", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "township", "is_active"]
+    list_filter = ["township", "kind", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["township"]
+
+    def save_model(self, request, obj, form, change):
+        """Reassignments and renames go through the services so history is kept."""
+        from cases.org import unit_rename, village_reassign
+
+        if change:
+            old = Village.objects.get(pk=obj.pk)
+            if old.township_id != obj.township_id:
+                new_township = obj.township
+                obj.township = old.township
+                village_reassign(village=obj, township=new_township, by=request.user,
+                                 note="管理后台调整")
+            if old.name != obj.name:
+                new_name = obj.name
+                obj.name = old.name
+                unit_rename(unit=obj, name=new_name, by=request.user, note="管理后台更名")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OrgChange)
+class OrgChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "unit_code", "action", "old_value", "new_value", "by"]
+    list_filter = ["action"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["person"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["id", "head", "village", "hukou_type", "updated_at"]
+    list_filter = ["village__township", "hukou_type"]
+    search_fields = ["head__name", "address"]
+    raw_id_fields = ["head", "village"]
+    inlines = [MembershipInline]
+    list_select_related = ["head", "village"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "masked_id", "gender", "birth_date", "hukou_type", "health"]
+    list_filter = ["gender", "hukou_type", "health", "labour_capacity"]
+    search_fields = ["name", "=id_number"]
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj):
+        return obj.masked_id
+
+
+class DeadlineInline(admin.TabularInline):
+    model = Deadline
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in Deadline._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["number", "kind", "status", "township", "village", "applied_at"]
+    list_filter = ["kind", "status", "township"]
+    search_fields = ["number", "applicant__name"]
+    readonly_fields = ["status", "number", "township", "household", "applicant", "village",
+                       "created_by", "accepted_at", "decided_at", "applied_at"]
+    inlines = [DeadlineInline]
+    list_select_related = ["township", "village"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["case", "seq", "at", "action", "from_status", "to_status", "actor"]
+    list_filter = ["action"]
+    search_fields = ["case__number"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "status", "due_at", "calendar_confirmed"]
+    list_filter = ["kind", "status", "calendar_confirmed"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id", "ip"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["user__username"]
+
+
+for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
+    admin.site.register(model, ReadOnlyAdmin)
