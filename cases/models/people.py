@@ -130,8 +130,10 @@ class Person(models.Model):
         self.id_number = idnumber.normalize(self.id_number)
         try:
             idnumber.validate_id_number(self.id_number)
-        except ValidationError as exc:
-            raise ValidationError({"id_number": exc.messages}) from exc
+        except ValidationError:
+            # The field's validator has already reported it (full_clean runs clean_fields
+            # first); nothing can be cross-checked against an invalid number.
+            return
         born = idnumber.birth_date_of(self.id_number)
         gender = idnumber.gender_of(self.id_number)
         errors = {}
