@@ -63,6 +63,11 @@ def load_divisions(township_model, village_model, change_model=None,
         if ZONE_CODE not in townships:
             township_model.objects.create(code=ZONE_CODE, name=ZONE_NAME, kind="zone")
             result.townships_created += 1
+            if change_model is not None:
+                change_model.objects.create(
+                    unit_code=ZONE_CODE, action="create", new_value=ZONE_NAME,
+                    note="审批单位（临兰政办字〔2019〕42号），非统计用区划，所辖村(社区)由区里指定",
+                )
         existing = set(village_model.objects.values_list("code", flat=True))
         new_villages = [
             village_model(
