@@ -177,6 +177,7 @@ def _resume_decision_clock(case: Case, at: dt.datetime) -> None:
                                           status=DeadlineStatus.PAUSED):
         due = compute_due(DeadlineUnit.WORKDAY, deadline.remaining or 0, at)
         explanation = dict(deadline.explanation or {})
+        explanation.setdefault("due_if_publicity_counted", deadline.due_at.isoformat())
         explanation["resumed"] = {"at": at.isoformat(), "remaining_workdays": deadline.remaining,
                                   "paused_at": deadline.paused_at.isoformat()
                                   if deadline.paused_at else None,

@@ -34,3 +34,50 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+
+EVENT_LABELS = {
+    "created": "登记申请",
+    "accept": "受理",
+    "authorization_recorded": "录入核对授权书",
+    "verification_recorded": "录入核对报告",
+    "recheck_report_recorded": "录入复查报告",
+    "home_visit_recorded": "录入入户调查",
+    "open_recheck": "受理核对结果异议",
+    "complete_recheck": "完成复查",
+    "propose_approval": "审核同意并公示",
+    "publicity_objection": "登记公示异议",
+    "end_publicity": "公示期满无异议",
+    "end_publicity_with_objection": "公示有异议，转民主评议",
+    "record_appraisal": "录入民主评议",
+    "sign_off": "审批同意",
+    "reject": "不予批准",
+    "reject_emergency": "不予救助",
+    "withdraw": "撤回申请",
+    "adjust": "调整保障金",
+    "suspend": "暂停发放",
+    "resume": "恢复发放",
+    "terminate": "终止保障",
+    "give_aid": "先行救助",
+    "register_emergency": "登记并补齐手续",
+    "deadline_started": "开始计时",
+    "deadline_settled": "时限办结",
+    "deadline_paused": "暂停计时",
+    "deadline_resumed": "恢复计时",
+    "deadline_recomputed": "按新录入日历重算到期日",
+    "document_issued": "出具文书",
+}
+
+
+def _event_label(self) -> str:
+    return EVENT_LABELS.get(self.action, self.action)
+
+
+def _status_label(value: str) -> str:
+    from cases.workflow import CaseStatus
+
+    return CaseStatus(value).label if value in CaseStatus.values else value
+
+
+CaseEvent.action_label = property(_event_label)
+CaseEvent.to_status_label = property(lambda self: _status_label(self.to_status))

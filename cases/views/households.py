@@ -16,6 +16,7 @@ from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet
 from cases.households import HouseholdError, household_save
 from cases.models import AccessLog, Household
+from cases.permissions import Role
 
 
 def _search(queryset, q: str):
@@ -56,6 +57,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "household": household,
         "members": household.current_members(),
         "can_edit": scoping.can_edit_household(request.user, household),
+        "cases": household.cases.select_related("applicant").order_by("-applied_at"),
+        "can_apply": scoping.has_role(request.user, Role.CLERK, Role.LEADER)
+        and scoping.townships_for(request.user).filter(pk=household.village.township_id)
+        .exists(),
     })
 
 

@@ -1,0 +1,85 @@
+"""Clock state computed from the database at read time (never depends on the worker).
+
+At risk: ≤ 3 working days left (≤ 6 hours for hour clocks); breached: past due while open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from cases.models import Deadline, DeadlineStatus, DeadlineUnit
+
+AT_RISK_WORKDAYS = 3
+AT_RISK_HOURS = 6
+
+
+@dataclass
+class ClockRow:
+    deadline: Deadline
+    state: str  # ok / at_risk / breached / paused / met / met_late / cancelled
+    state_label: str
+    left_label: str
+    due_if_publicity_counted: dt.datetime | None
+
+
+def _workdays_left(today: dt.date, due_day: dt.date) -> int | None:
+    from cases.calendar import CalendarUnknownYear, count_workdays
+
+    try:
+        if due_day >= today:
+            return count_workdays(today, due_day)
+        return -count_workdays(due_day, today)
+    except CalendarUnknownYear:
+        return None
+
+
+def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str, str]:
+    now = now or timezone.now()
+    if deadline.status == DeadlineStatus.MET:
+        return "met", "按时完成"
+    if deadline.status == DeadlineStatus.MET_LATE:
+        return "met_late", "超时完成"
+    if deadline.status == DeadlineStatus.CANCELLED:
+        return "cancelled", "已撤销"
+    if deadline.status == DeadlineStatus.PAUSED:
+        return "paused", "暂停计时"
+    if now > deadline.due_at:
+        return "breached", "已超期"
+    if deadline.unit == DeadlineUnit.HOUR:
+        if deadline.due_at - now <= dt.timedelta(hours=AT_RISK_HOURS):
+            return "at_risk", "临期"
+        return "ok", "计时中"
+    left = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
+    if left is not None and left <= AT_RISK_WORKDAYS:
+        return "at_risk", "临期"
+    return "ok", "计时中"
+
+
+def clock_rows(case, now: dt.datetime | None = None) -> list[ClockRow]:
+    now = now or timezone.now()
+    rows = []
+    for deadline in case.deadlines.order_by("start_at", "pk"):
+        state, label = clock_state(deadline, now)
+        if deadline.status == DeadlineStatus.PAUSED:
+            left = f"剩余{deadline.remaining}个工作日（公示结束后继续计时）"
+        elif state in ("met", "met_late", "cancelled"):
+            left = ""
+        elif deadline.unit == DeadlineUnit.HOUR:
+            hours = (deadline.due_at - now).total_seconds() / 3600
+            left = f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
+        elif deadline.unit == DeadlineUnit.DAY:
+            days = (timezone.localdate(deadline.due_at) - timezone.localdate(now)).days
+            left = f"剩余{days}天" if days >= 0 else f"已超{-days}天"
+        else:
+            n = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
+            if n is None:
+                left = "日历未确认，暂按周一至周五计算"
+            else:
+                left = f"剩余{n}个工作日" if n >= 0 else f"已超{-n}个工作日"
+        alt = (deadline.explanation or {}).get("due_if_publicity_counted")
+        rows.append(ClockRow(deadline, state, label, left,
+                             dt.datetime.fromisoformat(alt) if alt else None))
+    return rows

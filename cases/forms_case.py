@@ -1,0 +1,141 @@
+"""Forms for case actions. Each maps to exactly one service in `cases.services`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import Appraisal, Objection
+from cases.workflow import CaseKind
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class CaseCreateForm(forms.Form):
+    kind = forms.ChoiceField(label="救助类别", choices=CaseKind.choices)
+    applicant = forms.ModelChoiceField(label="申请人", queryset=None)
+    hardship = forms.CharField(label="申请理由/困难情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import Person
+
+        self.fields["applicant"].queryset = Person.objects.filter(
+            memberships__household=household, memberships__ended_on__isnull=True)
+        self.fields["applicant"].empty_label = "请选择"
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label="撤回方式和理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由（将写入告知书）", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProposeApprovalForm(forms.Form):
+    amount = forms.DecimalField(label="拟保障金额(元/月)", min_value=Decimal("0.01"),
+                                max_digits=10, decimal_places=2)
+    covered_persons = forms.IntegerField(label="保障人数", min_value=1, max_value=30)
+    opinion = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AdjustForm(forms.Form):
+    amount = forms.DecimalField(label="调整后金额(元/月)", min_value=Decimal("0.01"),
+                                max_digits=10, decimal_places=2)
+    reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GiveAidForm(forms.Form):
+    amount = forms.DecimalField(label="先行救助金额(元)", min_value=Decimal("0.01"),
+                                max_digits=10, decimal_places=2)
+    reason = forms.CharField(label="救助事由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RegisterEmergencyForm(forms.Form):
+    amount = forms.DecimalField(label="救助金额(元)", min_value=Decimal("0.01"),
+                                max_digits=10, decimal_places=2)
+    reason = forms.CharField(label="救助事由", widget=forms.Textarea(attrs={"rows": 2}))
+    paperwork_complete = forms.BooleanField(label="经办人签字、盖章手续已补齐", required=True)
+
+
+class RecheckForm(forms.Form):
+    content = forms.CharField(label="申请人对核对结果的异议",
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    channel = forms.ChoiceField(label="提出方式", choices=Objection.Channel.choices)
+
+
+class ObjectionForm(forms.Form):
+    content = forms.CharField(label="异议内容", widget=forms.Textarea(attrs={"rows": 3}))
+    channel = forms.ChoiceField(label="提出方式", choices=Objection.Channel.choices)
+
+
+class AppraisalForm(forms.Form):
+    held_on = forms.DateField(label="评议日期", widget=_date_widget())
+    place = forms.CharField(label="地点", max_length=100)
+    chair = forms.CharField(label="主持人", max_length=40)
+    participants = forms.CharField(
+        label="参加人员（每行一人：姓名，身份）", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="例如：王建国，村民代表")
+    votes_for = forms.IntegerField(label="同意票", min_value=0)
+    votes_against = forms.IntegerField(label="反对票", min_value=0)
+    votes_abstain = forms.IntegerField(label="弃权票", min_value=0)
+    outcome = forms.ChoiceField(label="评议结果", choices=Appraisal.Outcome.choices)
+    notes = forms.CharField(label="评议情况", required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_participants(self):
+        rows = []
+        for line in self.cleaned_data["participants"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            name, _, capacity = line.replace(",", "，").partition("，")
+            rows.append({"name": name.strip(), "capacity": capacity.strip()})
+        if len(rows) < 3:
+            raise forms.ValidationError("民主评议参加人员不少于3人，请逐行填写。")
+        return rows
+
+
+class AuthorizationForm(forms.Form):
+    person = forms.ModelChoiceField(label="授权人", queryset=None)
+    signed_on = forms.DateField(label="签署日期", widget=_date_widget(),
+                                initial=timezone.localdate)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import Person
+
+        self.fields["person"].queryset = Person.objects.filter(pk__in=[p.pk for p in people])
+
+
+class VerificationForm(forms.Form):
+    monthly_income = forms.DecimalField(label="家庭月收入(元)", min_value=Decimal("0"),
+                                        max_digits=12, decimal_places=2)
+    assets_note = forms.CharField(label="财产状况", required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    conclusion = forms.CharField(label="核对结论", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HomeVisitForm(forms.Form):
+    visited_on = forms.DateField(label="调查日期", widget=_date_widget(),
+                                 initial=timezone.localdate)
+    investigators = forms.CharField(label="调查人员（每行一人，至少两人）",
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    findings = forms.CharField(label="调查情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_investigators(self):
+        names = [n.strip() for n in self.cleaned_data["investigators"].replace("，", "\n")
+                 .replace(",", "\n").splitlines() if n.strip()]
+        if len(set(names)) < 2:
+            raise forms.ValidationError("入户调查须由至少两名调查人员进行。")
+        return names

@@ -1,0 +1,229 @@
+"""Case pages: the list by state and nearest deadline, the case page, and POST-only actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import forms_case as f
+from cases import scoping, services
+from cases.audit_access import log_access
+from cases.deadline_state import clock_rows
+from cases.models import AccessLog, DeadlineStatus
+from cases.permissions import (
+    can_record_authorization,
+    can_record_home_visit,
+    can_record_objection,
+    can_record_verification,
+)
+from cases.workflow import CaseKind, CaseStatus
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    run: Any  # (case, user, cleaned_data) -> Case
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": Action(f.NoteForm, lambda c, u, d: services.case_accept(
+        case=c, by=u, note=d.get("note", ""))),
+    "open_recheck": Action(f.RecheckForm, lambda c, u, d: services.case_open_recheck(
+        case=c, by=u, content=d["content"], channel=d["channel"])),
+    "complete_recheck": Action(f.NoteForm, lambda c, u, d: services.case_complete_recheck(
+        case=c, by=u)),
+    "propose_approval": Action(f.ProposeApprovalForm, lambda c, u, d:
+                               services.case_propose_approval(
+                                   case=c, by=u, amount=d["amount"], opinion=d["opinion"],
+                                   covered_persons=d["covered_persons"])),
+    "end_publicity": Action(f.NoteForm, lambda c, u, d: services.case_close_publicity(
+        case=c, by=u)),
+    "end_publicity_with_objection": Action(f.NoteForm, lambda c, u, d:
+                                           services.case_close_publicity(case=c, by=u)),
+    "record_appraisal": Action(f.AppraisalForm, lambda c, u, d:
+                               services.case_record_appraisal(case=c, by=u, **d)),
+    "sign_off": Action(f.NoteForm, lambda c, u, d: services.case_sign_off(
+        case=c, by=u, note=d.get("note", ""))),
+    "reject": Action(f.ReasonForm, lambda c, u, d: services.case_reject(
+        case=c, by=u, reason=d["reason"])),
+    "reject_emergency": Action(f.ReasonForm, lambda c, u, d: services.case_reject(
+        case=c, by=u, reason=d["reason"])),
+    "withdraw": Action(f.WithdrawForm, lambda c, u, d: services.case_withdraw(
+        case=c, by=u, note=d["note"])),
+    "adjust": Action(f.AdjustForm, lambda c, u, d: services.case_adjust(
+        case=c, by=u, amount=d["amount"], reason=d["reason"])),
+    "suspend": Action(f.ReasonForm, lambda c, u, d: services.case_suspend(
+        case=c, by=u, reason=d["reason"])),
+    "resume": Action(f.NoteForm, lambda c, u, d: services.case_resume(
+        case=c, by=u, note=d.get("note", ""))),
+    "terminate": Action(f.ReasonForm, lambda c, u, d: services.case_terminate(
+        case=c, by=u, reason=d["reason"])),
+    "give_aid": Action(f.GiveAidForm, lambda c, u, d: services.case_give_aid(
+        case=c, by=u, amount=d["amount"], reason=d["reason"])),
+    "register_emergency": Action(f.RegisterEmergencyForm, lambda c, u, d:
+                                 services.case_register_emergency(
+                                     case=c, by=u, amount=d["amount"], reason=d["reason"],
+                                     paperwork_complete=d["paperwork_complete"])),
+}
+
+
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases in the user's scope, by state, nearest open deadline first."""
+    status = request.GET.get("status", "")
+    q = request.GET.get("q", "").strip()
+    cases = scoping.cases_visible_to(request.user).select_related(
+        "applicant", "village", "township")
+    if status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    if q:
+        cases = cases.filter(Q(number__icontains=q) | Q(applicant__name__startswith=q)
+                             | Q(applicant__id_number=q.upper()))
+        log_access(request, AccessLog.Action.SEARCH, "case", detail=f"检索：{q[:20]}")
+    cases = cases.annotate(next_due=Min("deadlines__due_at", filter=Q(
+        deadlines__status=DeadlineStatus.OPEN))).order_by("next_due", "-applied_at", "-id")
+    page = Paginator(cases, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = {row["status"]: row["n"] for row in scoping.cases_visible_to(request.user)
+              .order_by().values("status").annotate(n=Count("id"))}
+    return render(request, "cases/case_list.html", {
+        "page": page, "status": status, "q": q, "now": timezone.now(),
+        "statuses": [(s.value, s.label, counts.get(s.value, 0)) for s in CaseStatus],
+    })
+
+
+def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
+    user = request.user
+    actions = []
+    for item in services.available_actions(case, user):
+        spec = ACTIONS.get(item["name"])
+        if spec is None:
+            continue
+        form = (forms_by_action or {}).get(item["name"]) or spec.form(
+            prefix=item["name"])
+        actions.append({**item, "form": form})
+    evidence = evidence_forms or {}
+    open_states = (CaseStatus.INVESTIGATING, CaseStatus.RECHECK)
+    if case.status in (CaseStatus.RECEIVED, *open_states) and \
+            case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) and can_record_authorization(case, user):
+        missing = case.adults_without_authorization()
+        if missing:
+            evidence.setdefault("authorization", f.AuthorizationForm(
+                people=missing, prefix="authorization"))
+    if case.status in open_states and can_record_verification(case, user):
+        evidence.setdefault("verification", f.VerificationForm(prefix="verification"))
+    if case.status in open_states and can_record_home_visit(case, user):
+        evidence.setdefault("home_visit", f.HomeVisitForm(prefix="home_visit"))
+    if case.status == CaseStatus.IN_PUBLICITY and can_record_objection(case, user):
+        evidence.setdefault("objection", f.ObjectionForm(prefix="objection"))
+    return {
+        "case": case,
+        "clocks": clock_rows(case),
+        "events": case.events.select_related("actor").order_by("seq"),
+        "authorizations": case.authorizations.select_related("person"),
+        "missing_authorizations": case.adults_without_authorization()
+        if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) else [],
+        "reports": case.verification_reports.all(),
+        "visits": case.home_visits.all(),
+        "objections": case.objections.all(),
+        "appraisals": case.appraisals.all(),
+        "actions": actions,
+        "evidence_forms": evidence,
+        "members": case.household.current_members(),
+    }
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = scoping.case_for_user(request.user, pk)
+    log_access(request, AccessLog.Action.VIEW, "case", case.pk)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one workflow action; a refusal re-renders the case page with the Chinese reason."""
+    case = scoping.case_for_user(request.user, pk)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise PermissionDenied("未知的操作。")
+    form = spec.form(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            spec.run(case, request.user, form.cleaned_data)
+        except services.CaseActionError as exc:
+            messages.error(request, exc.message)
+            return redirect(case)
+        messages.success(request, "操作已完成。")
+        return redirect(case)
+    case.refresh_from_db()
+    messages.error(request, "请检查填写的内容。")
+    response = render(request, "cases/case_detail.html",
+                      _detail_context(request, case, forms_by_action={action: form}))
+    response.status_code = 400
+    return response
+
+
+@require_POST
+def case_evidence(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Record evidence: authorization, verification result, home visit, publicity objection."""
+    case = scoping.case_for_user(request.user, pk)
+    if kind == "authorization":
+        form = f.AuthorizationForm(request.POST, people=case.adult_members(),
+                                   prefix=kind)
+    else:
+        form_class = {"verification": f.VerificationForm, "home_visit": f.HomeVisitForm,
+                      "objection": f.ObjectionForm}.get(kind)
+        if form_class is None:
+            raise PermissionDenied("未知的操作。")
+        form = form_class(request.POST, prefix=kind)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if kind == "authorization":
+                services.authorization_record(case=case, person=d["person"],
+                                              signed_on=d["signed_on"], by=request.user)
+            elif kind == "verification":
+                services.verification_record(case=case, by=request.user, **d)
+            elif kind == "home_visit":
+                services.home_visit_record(case=case, by=request.user, **d)
+            else:
+                services.objection_record(case=case, by=request.user, **d)
+        except services.CaseActionError as exc:
+            messages.error(request, exc.message)
+            return redirect(case)
+        messages.success(request, "已记录。")
+        return redirect(case)
+    messages.error(request, "请检查填写的内容。")
+    response = render(request, "cases/case_detail.html",
+                      _detail_context(request, case, evidence_forms={kind: form}))
+    response.status_code = 400
+    return response
+
+
+def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = scoping.household_for_user(request.user, household_pk)
+    if request.method == "POST":
+        form = f.CaseCreateForm(request.POST, household=household)
+        if form.is_valid():
+            try:
+                case = services.case_create(
+                    household=household, applicant=form.cleaned_data["applicant"],
+                    kind=form.cleaned_data["kind"], hardship=form.cleaned_data["hardship"],
+                    by=request.user)
+            except services.CaseActionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"已登记申请，案件编号 {case.number}。")
+                return redirect(case)
+    else:
+        form = f.CaseCreateForm(household=household)
+    return render(request, "cases/case_create.html", {"form": form, "household": household})
