@@ -27,8 +27,12 @@ _ROLE_CACHE = "_lanshan_roles"
 
 
 def roles_of(user) -> frozenset[Role]:
-    """The user's roles (cached on the user object for the request)."""
-    if not getattr(user, "is_authenticated", False):
+    """The user's roles (cached on the user object for the request).
+
+    An inactive account has none, whatever its groups: deactivating a user is how an office
+    takes access away, and it must hold even where a session or a task still holds the user.
+    """
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return frozenset()
     cached = getattr(user, _ROLE_CACHE, None)
     if cached is None:
@@ -43,6 +47,8 @@ def has_role(user, *roles: Role) -> bool:
 
 
 def sees_whole_district(user) -> bool:
+    if not getattr(user, "is_active", False):
+        return False
     return bool(getattr(user, "is_superuser", False)) or bool(roles_of(user) & DISTRICT_ROLES)
 
 
