@@ -159,7 +159,8 @@ def _pause_decision_clock(case: Case, at: dt.datetime) -> None:
                                           status=DeadlineStatus.OPEN):
         today = timezone.localdate(at)
         due_day = timezone.localdate(deadline.due_at)
-        remaining = count_workdays(today, due_day) if due_day > today else 0
+        remaining = (count_workdays(today, due_day, provisional=True)
+                     if due_day > today else 0)
         deadline.status = DeadlineStatus.PAUSED
         deadline.paused_at = at
         deadline.remaining = remaining
@@ -590,6 +591,10 @@ def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
 
 def _issue(case: Case, kind: str, by, extra: dict | None = None) -> None:
     """Issue a standardized document inside the transition's transaction (S13)."""
+    import importlib.util
+
+    if importlib.util.find_spec("documents.services") is None:
+        return
     from documents import services as document_services
 
     issue = getattr(document_services, "document_issue", None)

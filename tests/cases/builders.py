@@ -1,0 +1,125 @@
+"""Build cases in any state the honest way: through the services, as the right users.
+
+Every step happens on a simulated clock that starts `days_ago` days back, so that a case
+built "in publicity" has a publicity period that is over by the real now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import time_machine
+from django.utils import timezone
+
+from cases import services
+from cases.models import Appraisal
+from cases.workflow import CaseKind, CaseStatus
+
+S = CaseStatus
+
+PATHS = {
+    # target state -> steps after creation
+    S.RECEIVED: ["authorize"],
+    S.INVESTIGATING: ["authorize", "accept", "verify", "visit"],
+    S.RECHECK: ["authorize", "accept", "verify", "visit", "open_recheck", "recheck_report"],
+    S.IN_PUBLICITY: ["authorize", "accept", "verify", "visit", "propose"],
+    S.AWAITING_APPRAISAL: ["authorize", "accept", "verify", "visit", "propose", "object",
+                           "close_publicity"],
+    S.AWAITING_SIGN_OFF: ["authorize", "accept", "verify", "visit", "propose",
+                          "close_publicity"],
+    S.APPROVED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
+                 "sign_off"],
+    S.SUSPENDED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
+                  "sign_off", "suspend"],
+    S.TERMINATED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
+                   "sign_off", "terminate"],
+    S.REJECTED: ["authorize", "accept", "verify", "visit", "reject"],
+    S.WITHDRAWN: ["withdraw"],
+    S.EMERGENCY_REPORTED: [],
+    S.AID_GIVEN: ["give_aid"],
+    S.CLOSED: ["give_aid", "register"],
+}
+
+EMERGENCY_STATES = {S.EMERGENCY_REPORTED, S.AID_GIVEN, S.CLOSED}
+
+
+def build_case(state: str, *, household, clerk, verifier, leader, kind: str | None = None,
+               days_ago: int = 25, applicant=None):
+    """A case of `household` driven to `state` through the services."""
+    state = CaseStatus(state)
+    if kind is None:
+        kind = CaseKind.TEMP_EMERGENCY if state in EMERGENCY_STATES else CaseKind.DIBAO
+    start = timezone.now() - dt.timedelta(days=days_ago)
+    applicant = applicant or household.head
+    with time_machine.travel(start, tick=False) as traveller:
+        case = services.case_create(household=household, applicant=applicant, kind=kind,
+                                    by=leader if kind == CaseKind.TEMP_EMERGENCY else clerk,
+                                    hardship="家庭成员患病，无稳定收入。")
+        for step in PATHS[state]:
+            traveller.shift(dt.timedelta(hours=2))
+            case = _step(step, case, clerk=clerk, verifier=verifier, leader=leader,
+                         traveller=traveller)
+    case.refresh_from_db()
+    assert case.status == state, (case.status, state)
+    return case
+
+
+def _step(step, case, *, clerk, verifier, leader, traveller):
+    today = timezone.localdate()
+    if step == "authorize":
+        for person in case.adult_members():
+            services.authorization_record(case=case, person=person, signed_on=today, by=clerk)
+        return case
+    if step == "accept":
+        return services.case_accept(case=case, by=clerk)
+    if step == "verify":
+        services.verification_record(case=case, monthly_income=Decimal("300.00"),
+                                     conclusion="家庭人均收入低于当地低保标准。", by=verifier)
+        return case
+    if step == "visit":
+        services.home_visit_record(case=case, visited_on=today, investigators=["王强", "李娜"],
+                                   findings="住房简陋，无大额财产。", by=clerk)
+        return case
+    if step == "open_recheck":
+        return services.case_open_recheck(case=case, content="申请人认为存款数据有误。",
+                                          by=clerk)
+    if step == "recheck_report":
+        services.verification_record(case=case, monthly_income=Decimal("280.00"),
+                                     conclusion="复查：存款为代管他人款项，予以更正。", by=verifier)
+        return case
+    if step == "propose":
+        return services.case_propose_approval(case=case, by=clerk, amount=Decimal("650.00"),
+                                              opinion="符合条件，同意纳入保障。",
+                                              covered_persons=1)
+    if step == "object":
+        services.objection_record(case=case, content="反映其子女有经营收入。", by=clerk,
+                                  channel="phone")
+        return case
+    if step == "close_publicity":
+        traveller.shift(dt.timedelta(days=8))
+        return services.case_close_publicity(case=case, by=None)
+    if step == "sign_off":
+        return services.case_sign_off(case=case, by=leader)
+    if step == "suspend":
+        return services.case_suspend(case=case, by=leader, reason="外出务工取得稳定收入，暂停发放。")
+    if step == "terminate":
+        return services.case_terminate(case=case, by=leader, reason="家庭人均收入已超过低保标准。")
+    if step == "reject":
+        return services.case_reject(case=case, by=leader, reason="家庭人均收入高于低保标准。")
+    if step == "withdraw":
+        return services.case_withdraw(case=case, by=clerk, note="申请人当面书面撤回。")
+    if step == "give_aid":
+        return services.case_give_aid(case=case, by=leader, amount=Decimal("2000.00"),
+                                      reason="房屋失火，生活无着。")
+    if step == "register":
+        return services.case_register_emergency(case=case, by=leader, amount=Decimal("2000.00"),
+                                                reason="房屋失火，生活无着。",
+                                                paperwork_complete=True)
+    if step == "appraise":
+        return services.case_record_appraisal(
+            case=case, by=clerk, held_on=today, place="村委会会议室", chair="张书记",
+            participants=[{"name": f"代表{i}", "capacity": "村民代表"} for i in range(5)],
+            votes_for=5, votes_against=0, votes_abstain=0,
+            outcome=Appraisal.Outcome.SUPPORTED)
+    raise ValueError(step)

@@ -1,0 +1,136 @@
+"""Every move of the procedure: allowed from each legal state for each allowed role, refused
+from every other state, for every other role and for other townships — in Chinese."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from cases import services
+from cases.models import Appraisal
+from cases.permissions import Role
+from cases.workflow import PRE_DECISION_STATUSES, CaseStatus
+from tests.cases.builders import build_case
+from tests.factories import HouseholdFactory, make_user
+
+S = CaseStatus
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+MOVES = {
+    "accept": (lambda c, u: services.case_accept(case=c, by=u), {S.RECEIVED}, {"clerk_a"}),
+    "open_recheck": (lambda c, u: services.case_open_recheck(
+        case=c, by=u, content="对存款核对结果有异议。"), {S.INVESTIGATING},
+        {"clerk_a", "verifier_a"}),
+    "complete_recheck": (lambda c, u: services.case_complete_recheck(case=c, by=u),
+                         {S.RECHECK}, {"verifier_a"}),
+    "propose_approval": (lambda c, u: services.case_propose_approval(
+        case=c, by=u, amount=Decimal("600"), opinion="同意。", covered_persons=1),
+        {S.INVESTIGATING}, {"clerk_a", "leader_a"}),
+    "close_publicity": (lambda c, u: services.case_close_publicity(case=c, by=u),
+                        {S.IN_PUBLICITY}, {"clerk_a", "leader_a"}),
+    "record_appraisal": (lambda c, u: services.case_record_appraisal(
+        case=c, by=u, held_on=c.applied_at.date(), place="村委会", chair="张书记",
+        participants=[{"name": "甲", "capacity": "村民代表"}] * 3, votes_for=3,
+        votes_against=0, votes_abstain=0, outcome=Appraisal.Outcome.SUPPORTED),
+        {S.AWAITING_APPRAISAL}, {"clerk_a", "leader_a"}),
+    "sign_off": (lambda c, u: services.case_sign_off(case=c, by=u), {S.AWAITING_SIGN_OFF},
+                 {"leader_a"}),
+    "reject": (lambda c, u: services.case_reject(case=c, by=u, reason="收入超过标准。"),
+               {S.INVESTIGATING, S.AWAITING_SIGN_OFF, S.EMERGENCY_REPORTED}, {"leader_a"}),
+    "withdraw": (lambda c, u: services.case_withdraw(case=c, by=u, note="申请人书面撤回。"),
+                 set(PRE_DECISION_STATUSES), {"clerk_a"}),
+    "adjust": (lambda c, u: services.case_adjust(case=c, by=u, amount=Decimal("500"),
+                                                 reason="家庭收入增加。"),
+               {S.APPROVED}, {"leader_a"}),
+    "suspend": (lambda c, u: services.case_suspend(case=c, by=u, reason="外出务工。"),
+                {S.APPROVED}, {"leader_a"}),
+    "resume": (lambda c, u: services.case_resume(case=c, by=u), {S.SUSPENDED}, {"leader_a"}),
+    "terminate": (lambda c, u: services.case_terminate(case=c, by=u, reason="收入超标。"),
+                  {S.APPROVED, S.SUSPENDED}, {"leader_a"}),
+    "give_aid": (lambda c, u: services.case_give_aid(case=c, by=u, amount=Decimal("1000"),
+                                                     reason="火灾。"),
+                 {S.EMERGENCY_REPORTED}, {"clerk_a", "leader_a"}),
+    "register_emergency": (lambda c, u: services.case_register_emergency(
+        case=c, by=u, amount=Decimal("1000"), reason="火灾。", paperwork_complete=True),
+        {S.AID_GIVEN}, {"leader_a"}),
+}
+
+
+@pytest.fixture
+def people(clerk_a, verifier_a, leader_a, assistant_a, bureau, clerk_b, township_b):
+    leader_b = make_user("leader_b", Role.LEADER, townships=[township_b])
+    verifier_b = make_user("verifier_b", Role.VERIFIER, townships=[township_b])
+    return {"clerk_a": clerk_a, "verifier_a": verifier_a, "leader_a": leader_a,
+            "assistant_a": assistant_a, "bureau": bureau, "clerk_b": clerk_b,
+            "leader_b": leader_b, "verifier_b": verifier_b}
+
+
+@pytest.fixture
+def cases_in_every_state(people, village_a):
+    """One case per state, each in its own household of village A."""
+    return {
+        state: build_case(state, household=HouseholdFactory(village=village_a, members=2),
+                          clerk=people["clerk_a"], verifier=people["verifier_a"],
+                          leader=people["leader_a"])
+        for state in CaseStatus
+    }
+
+
+def _attempt(fn, case, user):
+    """Run a move and undo it, returning None on success or the refusal."""
+    outcome = None
+    try:
+        with transaction.atomic():
+            fn(case, user)
+            raise _Undo
+    except _Undo:
+        outcome = None
+    except services.CaseActionError as exc:
+        outcome = exc
+    return outcome
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("move", sorted(MOVES))
+@pytest.mark.clause("S1")
+def test_move_allowed_only_from_its_states_by_its_roles_in_its_township(
+        move, cases_in_every_state, people):
+    """clause: S1, S7, S21 — the approving township's own staff, in the right role."""
+    fn, sources, roles = MOVES[move]
+    for state, case in cases_in_every_state.items():
+        for name, user in people.items():
+            refusal = _attempt(fn, case, user)
+            expected = state in sources and name in roles
+            if expected:
+                assert refusal is None, f"{move} from {state} by {name}: {refusal}"
+            else:
+                assert refusal is not None, f"{move} from {state} by {name} should be refused"
+                assert CJK.search(refusal.message), refusal.message
+                assert refusal.code in {"not_allowed", "forbidden", "condition"}, refusal.code
+            case.refresh_from_db()
+            assert case.status == state
+
+
+@pytest.mark.django_db
+def test_refusal_names_the_current_state_in_chinese(cases_in_every_state, people):
+    case = cases_in_every_state[S.APPROVED]
+    with pytest.raises(services.CaseActionError) as exc:
+        services.case_accept(case=case, by=people["clerk_a"])
+    assert "已批准" in exc.value.message
+    assert "受理" in exc.value.message
+
+
+@pytest.mark.django_db
+def test_other_township_is_told_it_has_no_permission(cases_in_every_state, people):
+    case = cases_in_every_state[S.AWAITING_SIGN_OFF]
+    with pytest.raises(services.CaseActionError) as exc:
+        services.case_sign_off(case=case, by=people["leader_b"])
+    assert exc.value.code == "forbidden"
+    assert exc.value.message == "您没有在该镇街执行此操作的权限。"
