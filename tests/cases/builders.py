@@ -102,7 +102,7 @@ def _step(step, case, *, clerk, verifier, leader, traveller):
     if step == "sign_off":
         return services.case_sign_off(case=case, by=leader)
     if step == "suspend":
-        return services.case_suspend(case=case, by=leader, reason="外出务工取得稳定收入，暂停发放。")
+        return services.case_suspend(case=case, by=leader, reason="外出务工，暂停发放。")
     if step == "terminate":
         return services.case_terminate(case=case, by=leader, reason="家庭人均收入已超过低保标准。")
     if step == "reject":
