@@ -51,12 +51,21 @@ class IdNumberField(forms.CharField):
             idnumber.validate_id_number(value)
 
 
+CHOOSE = [("", "请选择")]
+
+
 class MemberForm(forms.Form):
-    """One household member; birth date and gender come from the ID number and are checked."""
+    """One household member; birth date and gender come from the ID number and are checked.
+
+    A browser posts every select of the blank extra row. Each select's untouched value must
+    equal its initial value, or the formset takes the untouched row for a half-filled member
+    and refuses to save: relationship and hukou type start blank (nobody becomes 户主 by
+    default), health and labour capacity start at their first choice.
+    """
 
     name = forms.CharField(label="姓名", max_length=40)
     id_number = IdNumberField()
-    relationship = forms.ChoiceField(label="与户主关系", choices=Relationship.choices)
+    relationship = forms.ChoiceField(label="与户主关系", choices=CHOOSE + Relationship.choices)
     gender = forms.ChoiceField(
         label="性别", choices=[("", "按身份证")] + list(Gender.choices), required=False,
     )
@@ -64,14 +73,16 @@ class MemberForm(forms.Form):
                                  widget=forms.DateInput(attrs={"type": "date"}))
     phone = forms.CharField(label="联系电话", max_length=20, required=False,
                             validators=[phone_validator])
-    hukou_type = forms.ChoiceField(label="户籍类别", choices=HukouType.choices)
+    hukou_type = forms.ChoiceField(label="户籍类别", choices=CHOOSE + HukouType.choices)
     disability_grade = forms.TypedChoiceField(
         label="残疾等级", choices=DisabilityGrade.choices, coerce=int, initial=0,
     )
     disability_type = forms.ChoiceField(label="残疾类别", choices=DisabilityType.choices,
                                         required=False)
-    health = forms.ChoiceField(label="健康状况", choices=HealthStatus.choices)
-    labour_capacity = forms.ChoiceField(label="劳动能力", choices=LabourCapacity.choices)
+    health = forms.ChoiceField(label="健康状况", choices=HealthStatus.choices,
+                               initial=HealthStatus.HEALTHY)
+    labour_capacity = forms.ChoiceField(label="劳动能力", choices=LabourCapacity.choices,
+                                        initial=LabourCapacity.FULL)
     occupation = forms.CharField(label="职业/就业情况", max_length=60, required=False)
 
     def clean(self):
