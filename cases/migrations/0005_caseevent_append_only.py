@@ -12,26 +12,22 @@ $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS cases_caseevent_no_update ON cases_caseevent;
 CREATE TRIGGER cases_caseevent_no_update BEFORE UPDATE OR DELETE ON cases_caseevent
     FOR EACH ROW EXECUTE FUNCTION cases_caseevent_append_only();
-DROP TRIGGER IF EXISTS cases_caseevent_no_truncate ON cases_caseevent;
-CREATE TRIGGER cases_caseevent_no_truncate BEFORE TRUNCATE ON cases_caseevent
-    FOR EACH STATEMENT EXECUTE FUNCTION cases_caseevent_append_only();
 """
 
 DROP = """
 DROP TRIGGER IF EXISTS cases_caseevent_no_update ON cases_caseevent;
-DROP TRIGGER IF EXISTS cases_caseevent_no_truncate ON cases_caseevent;
 DROP FUNCTION IF EXISTS cases_caseevent_append_only();
 """
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -31,6 +31,10 @@ class Command(BaseCommand):
 
 def _document_problems() -> list[str]:
     """Problems reported by the documents app's own hash check, if it provides one."""
+    import importlib.util
+
+    if importlib.util.find_spec("documents.services") is None:
+        return []
     from documents import services as document_services
 
     check = getattr(document_services, "verify_documents", None)
