@@ -15,28 +15,34 @@ from cases import idnumber, scoping
 from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet
 from cases.households import HouseholdError, household_save
-from cases.models import AccessLog, Household
+from cases.models import AccessLog, Household, Membership
 from cases.permissions import Role
 
 
 def _search(queryset, q: str):
+    """Households with a current member of that name or ID number, or at that address.
+
+    Members are matched in a subquery, not a join: a join on memberships would also limit
+    the member count annotated afterwards to the matching members.
+    """
     q = q.strip()
     if not q:
         return queryset
+    current = Membership.objects.filter(ended_on__isnull=True)
     compact = idnumber.normalize(q)
     if len(compact) == 18:
-        return queryset.filter(memberships__person__id_number=compact,
-                               memberships__ended_on__isnull=True)
+        return queryset.filter(
+            pk__in=current.filter(person__id_number=compact).values("household_id"))
     return queryset.filter(
-        Q(memberships__person__name__startswith=q, memberships__ended_on__isnull=True)
+        Q(pk__in=current.filter(person__name__startswith=q).values("household_id"))
         | Q(address__contains=q)
-    ).distinct()
+    )
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Households of the user's townships/villages, searchable by name or ID number."""
-    q = request.GET.get("q", "")
+    q = request.GET.get("q", "").strip()
     households = _search(scoping.households_visible_to(request.user), q)
     households = households.select_related("village__township", "head").annotate(
         member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True))
