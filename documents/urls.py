@@ -1,3 +1,19 @@
-"""Document URLs (downloads, public authenticity check)."""
+"""Document URLs: staff downloads and exports, and the public authenticity check."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from documents import views
+
+urlpatterns = [
+    path("documents/<int:pk>/pdf/", views.document_download, name="document_download"),
+    path("documents/households/<int:pk>/", views.household_archive_view,
+         name="household_archive"),
+    path("documents/households/<int:pk>/archive.pdf", views.household_archive_pdf,
+         name="household_archive_pdf"),
+    path("documents/households/<int:pk>/archive.zip", views.household_archive_zip,
+         name="household_archive_zip"),
+    path("documents/cases/<int:pk>/bundle.pdf", views.case_bundle_pdf, name="case_bundle_pdf"),
+    # Public (login_not_required): the QR code on every issued document points here.
+    path("verify/", views.verify_lookup, name="verify_lookup"),
+    path("verify/<str:code>/", views.document_verify, name="verify_document"),
+]

@@ -1,0 +1,148 @@
+"""Delivering notices to the applicant (S16).
+
+SEED 三(二): rejection notices and benefit adjustment/stoppage notices are delivered in time;
+if delivery fails, the person is told by phone and a record is kept. So a failed delivery (and
+a delivery by phone) is accepted only together with its phone record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case
+from cases.trail import append_event
+from documents import remedies
+from documents.kinds import ADVERSE_KINDS, APPLICANT_NOTICE_KINDS, DocumentKind
+from documents.models import (
+    Delivery,
+    DeliveryMethod,
+    DeliveryOutcome,
+    IssuedDocument,
+    PhoneNotification,
+)
+from documents.services import DocumentError
+
+
+@dataclass
+class PhoneRecord:
+    """What the phone call was: number called, when, by whom, who answered, what was said."""
+
+    phone_number: str
+    called_at: dt.datetime
+    called_by: object
+    spoke_with: str
+    content: str
+
+
+def _check_phone(phone: PhoneRecord | None, *, why: str) -> None:
+    if phone is None:
+        raise DocumentError("phone_record_required",
+                            f"{why}，必须同时登记电话告知记录（拨打号码、通话时间、告知人、"
+                            f"接听人和告知内容）。")
+    missing = [label for label, value in (
+        ("拨打号码", phone.phone_number), ("通话时间", phone.called_at),
+        ("告知人", phone.called_by), ("接听人", phone.spoke_with), ("告知内容", phone.content),
+    ) if not (value.strip() if isinstance(value, str) else value)]
+    if missing:
+        raise DocumentError("phone_record_incomplete",
+                            f"电话告知记录不完整：请填写{'、'.join(missing)}。")
+    if phone.called_at > timezone.now():
+        raise DocumentError("phone_in_future", "通话时间不能晚于当前时间。")
+
+
+@transaction.atomic
+def delivery_record(*, document: IssuedDocument, method: str, attempted_at: dt.datetime,
+                    by, outcome: str, recipient: str = "", recipient_relation: str = "",
+                    address: str = "", failure_reason: str = "", witnesses: str = "",
+                    tracking_number: str = "", received_on: dt.date | None = None,
+                    receipt_scan: File | None = None, note: str = "",
+                    phone: PhoneRecord | None = None) -> Delivery:
+    """Record one delivery attempt of a notice, with its phone record when one is needed.
+
+    Args:
+        document: the issued notice (one addressed to the applicant).
+        method: a `DeliveryMethod` value.
+        attempted_at: when it was handed over, posted, left or attempted.
+        by: the staff member who delivered it.
+        outcome: `DeliveryOutcome.DELIVERED` or `FAILED`.
+        received_on: the day the person received it (default: the day of `attempted_at` when
+            delivered); the remedy periods of an adverse notice run from it.
+        phone: required when the outcome is failed or the method is 电话告知.
+
+    Returns:
+        The delivery record (and its `PhoneNotification`, when given).
+
+    Raises:
+        DocumentError: with a Chinese message when a rule is not met.
+    """
+    kind = DocumentKind(document.kind)
+    if kind not in APPLICANT_NOTICE_KINDS:
+        raise DocumentError("not_a_notice", f"{document.title}不是向申请人送达的文书。")
+    if method not in DeliveryMethod.values:
+        raise DocumentError("method", "请选择送达方式。")
+    if outcome not in DeliveryOutcome.values:
+        raise DocumentError("outcome", "请选择送达结果。")
+    if attempted_at > timezone.now():
+        raise DocumentError("in_future", "送达时间不能晚于当前时间。")
+    failed = outcome == DeliveryOutcome.FAILED
+    if failed:
+        if not failure_reason.strip():
+            raise DocumentError("failure_reason", "未能送达的，请写明原因。")
+        _check_phone(phone, why="文书未能送达的")
+    if method == DeliveryMethod.PHONE:
+        _check_phone(phone, why="以电话方式告知的")
+    if method == DeliveryMethod.LEFT and not witnesses.strip():
+        raise DocumentError("witnesses", "留置送达须写明见证人。")
+    if not failed and method != DeliveryMethod.PHONE and not recipient.strip():
+        raise DocumentError("recipient", "请填写签收人。")
+
+    case = Case.objects.select_for_update().get(pk=document.case_id)
+    if not failed:
+        received_on = received_on or timezone.localdate(attempted_at)
+    delivery = Delivery(
+        document=document, method=method, attempted_at=attempted_at, staff=by,
+        recipient=recipient, recipient_relation=recipient_relation, address=address,
+        outcome=outcome, failure_reason=failure_reason, witnesses=witnesses,
+        tracking_number=tracking_number, received_on=None if failed else received_on,
+        note=note,
+    )
+    if not failed and kind in ADVERSE_KINDS:
+        found = remedies.remedies_for(received_on)
+        delivery.reconsideration_until = found.reconsideration_until
+        delivery.litigation_until = found.litigation_until
+    if receipt_scan is not None:
+        delivery.receipt_scan.save(receipt_scan.name, receipt_scan, save=False)
+    delivery.save()
+    payload = {"number": document.number, "method": method, "outcome": outcome,
+               "delivery_id": delivery.pk}
+    if delivery.received_on:
+        payload["received_on"] = delivery.received_on
+    if phone is not None:
+        call = PhoneNotification.objects.create(
+            document=document, delivery=delivery, phone_number=phone.phone_number.strip(),
+            called_at=phone.called_at, called_by=phone.called_by,
+            spoke_with=phone.spoke_with.strip(), content=phone.content.strip(),
+        )
+        payload["phone_notification_id"] = call.pk
+    action = "document_delivery_failed" if failed else "document_delivered"
+    append_event(case, action, actor=by, note=failure_reason, payload=payload)
+    return delivery
+
+
+@transaction.atomic
+def delivery_attach_receipt(*, delivery: Delivery, scan: File, by) -> Delivery:
+    """Attach the scan of the signed receipt (送达回证) to a delivery record, once."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.receipt_scan:
+        raise DocumentError("receipt_exists", "该送达记录已有送达回证扫描件，不能替换。")
+    case = Case.objects.select_for_update().get(pk=delivery.document.case_id)
+    delivery.receipt_scan.save(scan.name, scan, save=False)
+    Delivery.objects.filter(pk=delivery.pk).update(receipt_scan=delivery.receipt_scan.name)
+    append_event(case, "delivery_receipt_attached", actor=by,
+                 payload={"number": delivery.document.number, "delivery_id": delivery.pk})
+    return delivery

@@ -1,0 +1,18 @@
+"""Models of the documents app: issued documents and their numbering, deliveries, seal and
+signature images."""
+
+from .delivery import Delivery, DeliveryMethod, DeliveryOutcome, PhoneNotification
+from .images import SignatureImage, TownshipSeal
+from .issued import DocumentCounter, ImmutableDocumentError, IssuedDocument
+
+__all__ = [
+    "Delivery",
+    "DeliveryMethod",
+    "DeliveryOutcome",
+    "DocumentCounter",
+    "ImmutableDocumentError",
+    "IssuedDocument",
+    "PhoneNotification",
+    "SignatureImage",
+    "TownshipSeal",
+]
