@@ -1,0 +1,91 @@
+# lanshan-aid developer commands. Everything runs from a virtual environment in .venv,
+# created on first use with $(PYTHON) (3.11 or newer).
+#
+#   make demo              system packages, install, migrate, demo data, then web + worker + beat
+#   make test              system packages, install with test extras, the whole pytest suite
+#   make lint              ruff check
+#   make format            ruff format (rewrites files)
+#   make migrations-check  fails when a model change has no migration
+#   make bench             python bench/run.py, when the project has one
+#   make clean             caches and collected static files (keeps .venv and var/)
+#   make distclean         clean, plus .venv and var/ (the demo database and broker folders)
+#
+# Variables: PYTHON (interpreter that creates .venv), PYTEST_ARGS (extra pytest arguments,
+# e.g. make test PYTEST_ARGS="-m 'not browser' -x"), SKIP_SYSTEM_DEPS=1 (skip the apt step).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# The editable install is redone only when pyproject.toml changes (or .venv is new): the stamp
+# files carry the file's hash in their names and live inside .venv.
+PYPROJECT_HASH := $(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
+STAMP_BASE := $(VENV)/.installed-base-$(PYPROJECT_HASH)
+STAMP_TEST := $(VENV)/.installed-test-$(PYPROJECT_HASH)
+
+.PHONY: help system-deps venv install install-test demo test lint format migrations-check \
+        bench clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "lanshan-aid needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1)." \
+	         "Run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(PY)
+
+$(STAMP_BASE): | $(PY)
+	@echo "Installing lanshan-aid into $(VENV) ..."
+	$(PY) -m pip install --quiet --quiet -e .
+	@rm -f $(VENV)/.installed-base-*
+	@touch $@
+
+$(STAMP_TEST): | $(PY)
+	@echo "Installing lanshan-aid with test extras into $(VENV) ..."
+	$(PY) -m pip install --quiet --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-base-* $(VENV)/.installed-test-*
+	@touch $@ $(STAMP_BASE)
+
+install: system-deps $(STAMP_BASE)
+
+install-test: system-deps $(STAMP_TEST)
+
+demo: install
+	@bash scripts/demo.sh
+
+test: install-test
+	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating that as a failure." >&2; fi; \
+	exit $$rc
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+format: install-test
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install-test
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "No bench/run.py yet: nothing to run."; fi
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles var/celery-broker var/celerybeat-schedule*
+
+distclean: clean
+	rm -rf $(VENV) var
