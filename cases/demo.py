@@ -177,6 +177,72 @@ def _household_members(rng, used, surname, shape) -> list[dict]:
     ]
 
 
+# (state, kind, days ago the history starts) for township A; B gets a few of its own.
+DEMO_CASES_A = [
+    ("received", "dibao", 1),
+    ("investigating", "dibao", 5),
+    ("investigating", "temp_expenditure", 26),  # decision clock at risk
+    ("investigating", "tekun", 40),  # decision clock breached
+    ("recheck", "dibao", 12),
+    ("in_publicity", "dibao", 3),
+    ("awaiting_appraisal", "dibao", 20),
+    ("awaiting_sign_off", "tekun", 18),
+    ("approved", "dibao", 60),
+    ("suspended", "dibao", 90),
+    ("terminated", "dibao", 120),
+    ("rejected", "dibao", 30),
+    ("withdrawn", "dibao", 8),
+    ("emergency_reported", "temp_emergency", 0),
+    ("aid_given", "temp_emergency", 2),
+    ("closed", "temp_emergency", 15),
+]
+DEMO_CASES_B = [("investigating", "dibao", 6), ("awaiting_sign_off", "dibao", 20)]
+
+
+def seed_cases(users: dict, households: list[Household]) -> list:
+    """Cases in every state (through the services, on a simulated clock). Idempotent: a
+    township that already has cases gets none."""
+    from cases.demo_cases import build_case
+    from cases.models import Case
+
+    leader_b = _demo_leader_b()
+    verifier_b = _demo_verifier_b()
+    plans = [
+        (TOWNSHIP_A, DEMO_CASES_A, users["clerk_a"], users["verifier_a"], users["leader_a"]),
+        (TOWNSHIP_B, DEMO_CASES_B, users["clerk_b"], verifier_b, leader_b),
+    ]
+    built = []
+    for code, plan, clerk, verifier, leader in plans:
+        if Case.objects.filter(township__code=code).exists():
+            continue
+        pool = [h for h in households if h.village.township.code == code]
+        for (state, kind, days_ago), household in zip(plan, pool, strict=False):
+            built.append(build_case(state, household=household, clerk=clerk,
+                                    verifier=verifier, leader=leader, kind=kind,
+                                    days_ago=days_ago))
+    return built
+
+
+def _demo_leader_b():
+    return _extra_user("leader_b", "孙德明", Role.LEADER, TOWNSHIP_B)
+
+
+def _demo_verifier_b():
+    return _extra_user("verifier_b", "周海燕", Role.VERIFIER, TOWNSHIP_B)
+
+
+def _extra_user(username, full_name, role, township_code):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={
+        "last_name": full_name[0], "first_name": full_name[1:]})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    user.groups.add(Group.objects.get(name=role.value))
+    scoping.assign_township(user, Township.objects.get(code=township_code))
+    return user
+
+
 @transaction.atomic
 def seed_all(stdout=None) -> dict:
     from cases.management.commands.sync_roles import sync_roles
@@ -184,4 +250,5 @@ def seed_all(stdout=None) -> dict:
     sync_roles()
     users = seed_users()
     households = seed_households()
-    return {"users": users, "households": households}
+    cases = seed_cases(users, households)
+    return {"users": users, "households": households, "cases": cases}

@@ -11,10 +11,20 @@ from collections.abc import Callable
 from django.utils import timezone
 
 
-def rule(message: str, clause: str = "") -> Callable:
+def rule(message: str, clause: str = "", *, from_input: bool = False,
+         routing: bool = False) -> Callable:
+    """Attach the refusal text.
+
+    `from_input`: met by what the user types in the action's own form (a reason, an amount),
+    so it must not hide the action's button. `routing`: chooses between two moves from the
+    same state (publicity with or without objection); the move it rules out is not offered.
+    """
+
     def wrap(fn: Callable) -> Callable:
         fn.message = message
         fn.clause = clause
+        fn.from_input = from_input
+        fn.routing = routing
         return fn
 
     return wrap
@@ -52,7 +62,7 @@ def has_home_visit(case) -> bool:
     return any(len(v.investigators) >= 2 for v in case.home_visits.all())
 
 
-@rule("请先填写拟保障金额。")
+@rule("请先填写拟保障金额。", from_input=True)
 def has_proposed_amount(case) -> bool:
     return case.proposed_amount is not None and case.proposed_amount > 0
 
@@ -63,12 +73,12 @@ def publicity_over(case) -> bool:
     return deadline is not None and timezone.now() >= deadline.due_at
 
 
-@rule("公示期间有人提出异议，须先组织民主评议。", "S10")
+@rule("公示期间有人提出异议，须先组织民主评议。", "S10", routing=True)
 def no_publicity_objection(case) -> bool:
     return not case.objections.filter(kind="publicity").exists()
 
 
-@rule("公示期间没有异议，无需民主评议。", "S10")
+@rule("公示期间没有异议，无需民主评议。", "S10", routing=True)
 def has_publicity_objection(case) -> bool:
     return case.objections.filter(kind="publicity").exists()
 
@@ -86,7 +96,13 @@ def objections_appraised(case) -> bool:
     return case.appraisals.filter(recorded_at__gte=last_objection.lodged_at).exists()
 
 
-@rule("不予批准必须写明理由。", "S8")
+@rule("民主评议未通过，不能审批同意；请作出不予批准决定并写明理由。", "S10")
+def appraisal_supports(case) -> bool:
+    last = case.appraisals.order_by("-recorded_at", "-pk").first()
+    return last is None or last.outcome == "supported"
+
+
+@rule("不予批准必须写明理由。", "S8", from_input=True)
 def has_rejection_reason(case) -> bool:
     return bool((case.decision_reason or "").strip())
 
@@ -98,12 +114,13 @@ def is_entitlement(case) -> bool:
     return case.kind in ENTITLEMENT_KINDS
 
 
-@rule("请填写先行救助金额。", "S11")
+@rule("请填写先行救助金额。", "S11", from_input=True)
 def has_aid_amount(case) -> bool:
     return case.aid_amount is not None and case.aid_amount > 0
 
 
-@rule("请完整登记救助对象、救助事由、救助金额，并确认经办人签字、盖章手续已补齐。", "S11")
+@rule("请完整登记救助对象、救助事由、救助金额，并确认经办人签字、盖章手续已补齐。", "S11",
+      from_input=True)
 def registration_complete(case) -> bool:
     return bool(
         case.aid_amount and (case.aid_reason or "").strip() and case.paperwork_complete

@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition
 
 from cases import permissions as perms
 from cases import rules
+from cases.errors import CaseActionError
 from cases.models import (
     Appraisal,
     Case,
@@ -43,19 +44,7 @@ from cases.workflow import (
     CaseKind,
     CaseStatus,
 )
-
-
-class CaseActionError(Exception):
-    """A refused action: `code` for programs, `message` (Chinese) for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
+from documents.kinds import DocumentKind
 
 FORBIDDEN_MESSAGE = "您没有在该镇街执行此操作的权限。"
 
@@ -76,11 +65,22 @@ def _state_label(value: str) -> str:
 
 
 def available_actions(case: Case, user) -> list[dict]:
-    """The moves this user may make on this case now (for buttons): name, label."""
+    """The moves this user may make from the case's state (for buttons).
+
+    Role, township and state decide whether a move is listed; conditions met by the action's
+    own form (a reason, an amount) never hide it, and the other unmet conditions are listed
+    as `blocked_by` so the page can say what is still missing.
+    """
     result = []
-    for t in case.get_available_user_status_transitions(user):
+    for t in case.get_all_status_transitions():
+        if t.source not in (case.status, "*") or not t.has_perm(case, user):
+            continue
+        if any(getattr(c, "routing", False) and not c(case) for c in t.conditions):
+            continue
+        missing = [c.message for c in t.conditions
+                   if not getattr(c, "from_input", False) and not c(case)]
         result.append({"name": t.name, "label": t.custom.get("label", t.name),
-                       "clauses": t.custom.get("clauses", [])})
+                       "clauses": t.custom.get("clauses", []), "blocked_by": missing})
     return result
 
 
@@ -346,7 +346,7 @@ def case_accept(*, case: Case, by, note: str = "") -> Case:
     if case.kind in TWENTY_DAY_KINDS:
         _start_clock(case, DeadlineKind.DECISION, DeadlineUnit.WORKDAY,
                      settings.DECISION_WORKDAYS, clause, now)
-    _issue(case, "acceptance_notice", by)
+    _issue(case, DocumentKind.ACCEPTANCE, by)
     return case
 
 
@@ -376,7 +376,7 @@ def case_complete_recheck(*, case: Case, by) -> Case:
     case = _lock(case)
     case, _ = _transition(case, "complete_recheck", by)
     _settle_clocks(case, [DeadlineKind.RECHECK])
-    _issue(case, "recheck_report", by)
+    _issue(case, DocumentKind.RECHECK_REPORT, by)
     return case
 
 
@@ -473,8 +473,8 @@ def case_sign_off(*, case: Case, by, note: str = "") -> Case:
     case, _ = _transition(case, "sign_off", by, note=note,
                           payload={"amount": case.approved_amount})
     _settle_clocks(case, [DeadlineKind.DECISION], at=now)
-    _issue(case, "approval_table", by)
-    _issue(case, "approval_notice", by)
+    _issue(case, DocumentKind.APPROVAL_FORM, by)
+    _issue(case, DocumentKind.APPROVAL_NOTICE, by)
     return case
 
 
@@ -489,7 +489,7 @@ def case_reject(*, case: Case, by, reason: str) -> Case:
     case, _ = _transition(case, name, by, note=case.decision_reason)
     _settle_clocks(case, [DeadlineKind.DECISION, DeadlineKind.EMERGENCY_AID], at=now)
     _settle_clocks(case, [DeadlineKind.PUBLICITY, DeadlineKind.RECHECK], at=now, cancel=True)
-    _issue(case, "rejection_notice", by)
+    _issue(case, DocumentKind.REJECTION, by)
     return case
 
 
@@ -518,7 +518,7 @@ def case_adjust(*, case: Case, by, amount: Decimal, reason: str) -> Case:
     case.decision_reason = reason
     case, _ = _transition(case, "adjust", by, note=reason,
                           payload={"old_amount": old, "new_amount": case.approved_amount})
-    _issue(case, "adjustment_notice", by, extra={"change": "adjust", "old_amount": old})
+    _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "adjust", "old_amount": old})
     return case
 
 
@@ -529,7 +529,7 @@ def case_suspend(*, case: Case, by, reason: str) -> Case:
         raise CaseActionError("reason", "暂停发放必须写明理由。")
     case.decision_reason = reason
     case, _ = _transition(case, "suspend", by, note=reason)
-    _issue(case, "adjustment_notice", by, extra={"change": "suspend"})
+    _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "suspend"})
     return case
 
 
@@ -547,7 +547,7 @@ def case_terminate(*, case: Case, by, reason: str) -> Case:
         raise CaseActionError("reason", "终止保障必须写明理由。")
     case.decision_reason = reason
     case, _ = _transition(case, "terminate", by, note=reason)
-    _issue(case, "adjustment_notice", by, extra={"change": "terminate"})
+    _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "terminate"})
     return case
 
 
@@ -583,7 +583,7 @@ def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
     case, _ = _transition(case, "register_emergency", by, note=reason,
                           payload={"amount": case.aid_amount})
     _settle_clocks(case, [DeadlineKind.EMERGENCY_REGISTRATION], at=now)
-    _issue(case, "temporary_assistance_form", by)
+    _issue(case, DocumentKind.TEMP_REGISTRATION, by)
     return case
 
 
@@ -591,16 +591,9 @@ def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
 
 def _issue(case: Case, kind: str, by, extra: dict | None = None) -> None:
     """Issue a standardized document inside the transition's transaction (S13)."""
-    import importlib.util
+    from documents.services import document_issue  # documents builds on cases: import late
 
-    if importlib.util.find_spec("documents.services") is None:
-        return
-    from documents import services as document_services
-
-    issue = getattr(document_services, "document_issue", None)
-    if issue is None:
-        return
-    issue(case=case, kind=kind, by=by, extra=extra)
+    document_issue(case=case, kind=kind, by=by, extra=extra)
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -141,7 +141,8 @@ class CaseWorkflow(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(field=status, source=S.AWAITING_SIGN_OFF, target=S.APPROVED,
                 permission=perms.can_sign_off,
-                conditions=[rules.publicity_over, rules.objections_appraised],
+                conditions=[rules.publicity_over, rules.objections_appraised,
+                            rules.appraisal_supports],
                 custom={"label": "审批同意", "clauses": ["S7"]})
     def sign_off(self):
         """The township's leader in charge approves; the seal is applied (S7)."""

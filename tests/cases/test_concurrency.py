@@ -7,15 +7,15 @@ import multiprocessing
 import pytest
 from django.db import connection, connections
 
+from cases.demo_cases import build_case
 from cases.models import Case, CaseEvent
 from cases.workflow import CaseStatus
-from tests.cases.builders import build_case
 from tests.factories import HouseholdFactory, make_user
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
                        reason="row locks across processes need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

@@ -10,9 +10,9 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
+from cases.demo_cases import build_case
 from cases.models import Case, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.workflow import CaseKind, CaseStatus
-from tests.cases.builders import build_case
 from tests.factories import HouseholdFactory, PersonFactory
 
 S = CaseStatus
@@ -342,3 +342,18 @@ def test_case_numbers_are_sequential_per_township_year_and_kind(village_a, staff
     assert tails == [tails[0], tails[0] + 1, tails[0] + 2]
     other = _new_case(_household(village_a), staff["clerk"], kind=CaseKind.TEMP_EXPENDITURE)
     assert other.number.endswith("-ZC-00001")
+
+
+@pytest.mark.clause("S10")
+def test_an_appraisal_that_does_not_support_leads_to_rejection_not_sign_off(village_a, staff):
+    case = build_case(S.AWAITING_APPRAISAL, household=_household(village_a), **staff)
+    case = services.case_record_appraisal(
+        case=case, by=staff["clerk"], held_on=timezone.localdate(), place="村委会会议室",
+        chair="张书记", participants=[{"name": f"代表{i}", "capacity": "村民代表"}
+                                      for i in range(5)],
+        votes_for=1, votes_against=4, votes_abstain=0, outcome="not_supported")
+    with pytest.raises(services.CaseActionError) as exc:
+        services.case_sign_off(case=case, by=staff["leader"])
+    assert "民主评议未通过" in exc.value.message
+    case = services.case_reject(case=case, by=staff["leader"], reason="经民主评议，子女有赡养能力。")
+    assert case.status == S.REJECTED

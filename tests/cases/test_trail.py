@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from cases.demo_cases import build_case
 from cases.models import CaseEvent
 from cases.trail import compute_hash, verify_chain
 from cases.workflow import CaseStatus
-from tests.cases.builders import build_case
 from tests.factories import HouseholdFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("S17")]
@@ -101,7 +101,7 @@ def test_postgresql_refuses_update_and_delete_of_events(approved_case):
     assert event.note != "x"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_events_cannot_be_written_outside_a_service_transaction(approved_case):
     from cases.trail import append_event
 

@@ -19,5 +19,6 @@ class Command(BaseCommand):
                 "DEBUG 已关闭：为防止误入生产环境，演示数据未载入。确需载入请加 --force。")
         result = seed_all()
         self.stdout.write(self.style.SUCCESS(
-            f"演示数据已就绪：{len(result['users'])} 个用户，{len(result['households'])} 户家庭。"
+            f"演示数据已就绪：{len(result['users'])} 个用户，{len(result['households'])} 户家庭，"
+            f"新建 {len(result['cases'])} 件案件。"
             f"演示密码：{DEMO_PASSWORD}"))

@@ -30,12 +30,7 @@ class Command(BaseCommand):
 
 
 def _document_problems() -> list[str]:
-    """Problems reported by the documents app's own hash check, if it provides one."""
-    import importlib.util
+    """Issued documents whose stored PDF no longer matches its recorded SHA-256."""
+    from documents.services import verify_documents
 
-    if importlib.util.find_spec("documents.services") is None:
-        return []
-    from documents import services as document_services
-
-    check = getattr(document_services, "verify_documents", None)
-    return [str(p) for p in check()] if check is not None else []
+    return [str(p) for p in verify_documents()]

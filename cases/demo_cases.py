@@ -1,7 +1,8 @@
-"""Build cases in any state the honest way: through the services, as the right users.
+"""Cases in any state, built the honest way: through the services, as the right users.
 
-Every step happens on a simulated clock that starts `days_ago` days back, so that a case
-built "in publicity" has a publicity period that is over by the real now.
+Used by `seed_demo` and by the tests. Every step happens on a simulated clock
+(time-machine) that starts `days_ago` days back, so that a case built "in publicity" has a
+publicity period that is over by the real now, exactly as if the township had worked it.
 """
 
 from __future__ import annotations

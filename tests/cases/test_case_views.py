@@ -1,0 +1,140 @@
+"""Case pages: scope, the buttons a user gets, refusals in Chinese, bounded queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.demo_cases import build_case
+from cases.models import CaseEvent
+from cases.workflow import CaseStatus
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+S = CaseStatus
+
+
+@pytest.fixture
+def staff(clerk_a, verifier_a, leader_a):
+    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
+
+
+def _case(state, village, staff):
+    return build_case(state, household=HouseholdFactory(village=village), **staff)
+
+
+def test_case_page_shows_only_the_moves_this_user_may_make(client, village_a, staff):
+    case = _case(S.AWAITING_SIGN_OFF, village_a, staff)
+    client.force_login(staff["clerk"])
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "待领导审批" in page
+    assert "审批同意" not in page  # the clerk cannot sign off
+    assert "撤回申请" in page or "申请人撤回申请" in page
+    client.force_login(staff["leader"])
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "审批同意" in page
+    assert "不予批准" in page
+
+
+def test_case_page_shows_clocks_and_timeline(client, village_a, staff):
+    case = _case(S.IN_PUBLICITY, village_a, staff)
+    client.force_login(staff["clerk"])
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "审核审批时限(20个工作日)" in page
+    assert "审批公示(7天)" in page
+    assert "暂停计时" in page
+    assert "计算说明" in page
+    assert "审核同意并公示" in page  # timeline entry
+
+
+def test_other_township_gets_404_for_case_and_actions(client, village_a, staff, clerk_b):
+    case = _case(S.AWAITING_SIGN_OFF, village_a, staff)
+    client.force_login(clerk_b)
+    assert client.get(case.get_absolute_url()).status_code == 404
+    response = client.post(reverse("case_action", args=[case.pk, "sign_off"]), {})
+    assert response.status_code == 404
+
+
+def test_a_refused_action_explains_in_chinese_and_changes_nothing(client, village_a, staff):
+    case = _case(S.IN_PUBLICITY, village_a, staff)
+    events = CaseEvent.objects.filter(case=case).count()
+    client.force_login(staff["leader"])
+    response = client.post(reverse("case_action", args=[case.pk, "sign_off"]), {}, follow=True)
+    assert "不能执行“审批同意”" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == S.IN_PUBLICITY
+    assert CaseEvent.objects.filter(case=case).count() == events
+
+
+def test_rejection_without_reason_is_a_form_error(client, village_a, staff):
+    case = _case(S.INVESTIGATING, village_a, staff)
+    client.force_login(staff["leader"])
+    response = client.post(reverse("case_action", args=[case.pk, "reject"]),
+                           {"reject-reason": ""})
+    assert response.status_code == 400
+    assert "这个字段是必填项" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == S.INVESTIGATING
+
+
+def test_sign_off_through_the_page(client, village_a, staff):
+    case = _case(S.AWAITING_SIGN_OFF, village_a, staff)
+    client.force_login(staff["leader"])
+    response = client.post(reverse("case_action", args=[case.pk, "sign_off"]),
+                           {"sign_off-note": "同意"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == S.APPROVED
+
+
+def test_recording_a_home_visit_through_the_page(client, village_a, staff, assistant_a):
+    case = _case(S.INVESTIGATING, village_a, staff)
+    client.force_login(assistant_a)
+    response = client.post(reverse("case_evidence", args=[case.pk, "home_visit"]), {
+        "home_visit-visited_on": "2026-11-20", "home_visit-investigators": "刘春梅\n王强",
+        "home_visit-findings": "房屋破旧，无家电。"})
+    assert response.status_code == 302
+    assert case.home_visits.count() == 2
+
+
+def test_get_on_an_action_url_is_not_allowed(client, village_a, staff):
+    case = _case(S.RECEIVED, village_a, staff)
+    client.force_login(staff["clerk"])
+    assert client.get(reverse("case_action", args=[case.pk, "accept"])).status_code == 405
+
+
+def test_creating_an_application_from_the_household_page(client, village_a, staff):
+    household = HouseholdFactory(village=village_a, members=2)
+    client.force_login(staff["clerk"])
+    response = client.post(reverse("case_create", args=[household.pk]), {
+        "kind": "dibao", "applicant": household.head.pk, "hardship": "丈夫重病，无收入。"})
+    assert response.status_code == 302
+    case = household.cases.get()
+    assert case.status == S.RECEIVED
+    assert case.created_by == staff["clerk"]
+
+
+def test_case_list_query_count_does_not_grow_with_rows(client, village_a, staff):
+    client.force_login(staff["clerk"])
+    _case(S.INVESTIGATING, village_a, staff)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("case_list")).status_code == 200
+    for _ in range(4):
+        _case(S.IN_PUBLICITY, village_a, staff)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("case_list")).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_case_page_query_count_is_bounded(client, village_a, staff):
+    client.force_login(staff["leader"])
+    small = _case(S.INVESTIGATING, village_a, staff)
+    big = _case(S.APPROVED, village_a, staff)
+    with CaptureQueriesContext(connection) as q_small:
+        client.get(small.get_absolute_url())
+    with CaptureQueriesContext(connection) as q_big:
+        client.get(big.get_absolute_url())
+    assert len(q_big) <= len(q_small) + 3
+    assert len(q_big) <= 40
