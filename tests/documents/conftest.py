@@ -68,6 +68,13 @@ def _person(name: str, born: dt.date, order: int, **fields) -> Person:
     return Person.objects.create(name=name, id_number=number, hukou_type="rural", **fields)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A media folder per test, so stored files of one test never meet another's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def people(db):
     return {
