@@ -117,6 +117,9 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = scoping.household_for_user(request.user, pk)
     if not scoping.can_edit_household(request.user, household):
         raise PermissionDenied("您没有修改该家庭的权限。")
+    if request.method == "GET":
+        # The edit form shows every member's full ID number: a look-up like the detail page.
+        log_access(request, AccessLog.Action.VIEW, "household", household.pk, detail="修改页面")
     return _edit(request, household)
 
 

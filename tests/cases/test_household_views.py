@@ -270,6 +270,16 @@ def test_opening_a_household_is_logged(client, clerk_a, household_a):
     assert log.ip == "127.0.0.1"
 
 
+@pytest.mark.clause("S19")
+def test_opening_the_edit_form_with_full_numbers_is_logged(client, clerk_a, household_a):
+    client.force_login(clerk_a)
+    response = client.get(reverse("household_edit", args=[household_a.pk]))
+    assert household_a.head.id_number in page_text(response)  # needed to edit the members
+    log = AccessLog.objects.get()
+    assert (log.user, log.action, log.object_id) == (
+        clerk_a, AccessLog.Action.VIEW, str(household_a.pk))
+
+
 def test_the_detail_page_shows_members_with_masked_numbers(client, clerk_a, household_a):
     client.force_login(clerk_a)
     text = page_text(client.get(household_a.get_absolute_url()))
