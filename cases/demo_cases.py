@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Appraisal
-from cases.workflow import CaseKind, CaseStatus
+from cases.workflow import AUTHORIZATION_KINDS, CaseKind, CaseStatus
 
 S = CaseStatus
 
@@ -69,6 +69,8 @@ def build_case(state: str, *, household, clerk, verifier, leader, kind: str | No
 def _step(step, case, *, clerk, verifier, leader, traveller):
     today = timezone.localdate()
     if step == "authorize":
+        if case.kind not in AUTHORIZATION_KINDS:
+            return case
         for person in case.adult_members():
             services.authorization_record(case=case, person=person, signed_on=today, by=clerk)
         return case

@@ -159,7 +159,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {  # see "Deadline enforcement" below
+    "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": 120.0},
+    "deliver-notifications": {"task": "cases.deliver_notifications", "schedule": 60.0},
+}
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
@@ -168,7 +171,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Product settings ---------------------------------------------------------------------
@@ -185,3 +192,41 @@ PUBLICITY_DAYS = env.int("PUBLICITY_DAYS", default=7)
 EMERGENCY_AID_HOURS = env.int("EMERGENCY_AID_HOURS", default=24)
 EMERGENCY_REGISTRATION_WORKDAYS = env.int("EMERGENCY_REGISTRATION_WORKDAYS", default=5)
 PUBLICITY_PAUSES_DECISION_CLOCK = env.bool("PUBLICITY_PAUSES_DECISION_CLOCK", default=True)
+
+# --- Deadline enforcement: sweeps, reminders, publicity close, periodic review -------------
+# The beat schedule (CELERY_BEAT_SCHEDULE above) is code, not django-celery-beat: the cadence is
+# an operating decision, not something the bureau edits, and a schedule kept in the database
+# could be switched off from the admin without anyone noticing that reminders stopped. The legal
+# limits the sweep enforces are the settings above. Every task is idempotent: several workers,
+# or a rerun after a crash, never send a reminder twice (cases/sweep.py).
+#
+# At risk / breached follow the read-time rule of cases/deadline_state.py (≤ 3 working days,
+# ≤ 6 hours for hour clocks), so the pages and the reminders never disagree. The 24-hour
+# emergency clock (S11) is escalated to the township leader after EMERGENCY_ESCALATION_HOURS.
+EMERGENCY_ESCALATION_HOURS = 12
+# Deadlines handled per transaction by the sweep (each batch commits with its reminders).
+DEADLINE_SWEEP_BATCH = 2000
+# A worker that starts (or restarts after an outage) runs one sweep at once to catch up.
+DEADLINE_SWEEP_ON_WORKER_START = True
+# Outside channels. E-mail goes through EMAIL_BACKEND to users with an address; SMS only for
+# urgent reminders (breach, emergency escalation) to users who gave a mobile number on their
+# inbox page. SMS_BACKEND is a dotted path; the default writes the message to the log, and a
+# deployment sets its gateway's backend (an `cases.sms.SmsBackend`) and SMS_OPTIONS.
+SMS_BACKEND = env.str("SMS_BACKEND", default="cases.sms.LogSmsBackend")
+SMS_OPTIONS: dict = {}
+NOTIFICATION_DELIVERY_MAX_ATTEMPTS = 3
+# A delivery claimed this long ago and never confirmed belongs to a worker that died while
+# sending: it is marked unknown, not sent again (at most once).
+NOTIFICATION_DELIVERY_STALE_MINUTES = 10
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("cases.context_processors.inbox")
+
+# Periodic review (动态管理) of approved 低保/特困 households: months between reviews, per
+# category, and shorter for a household with a member able to work (a current member with
+# full labour capacity, aged PERIODIC_REVIEW_WORKING_AGE[0] to under [1]). Reviewed yearly;
+# half-yearly where income is unstable because members can work (民发〔2021〕57号, see the
+# domain brief §1.7). The review clock starts at sign-off and again after each review.
+PERIODIC_REVIEW_MONTHS = {
+    "dibao": {"default": 12, "able_to_work": 6},
+    "tekun": {"default": 12, "able_to_work": 12},
+}
+PERIODIC_REVIEW_WORKING_AGE = (16, 60)
