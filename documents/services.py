@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.errors import CaseActionError
 from cases.models import Case, Person, Township
 from cases.trail import append_event
 from documents.context import (
@@ -45,19 +46,11 @@ CODE_LENGTH = 10
 STORAGE_PREFIX = "documents/"
 
 
-class DocumentError(Exception):
+class DocumentError(CaseActionError):
     """A document cannot be issued or corrected: `code` for programs, `message` (Chinese) for
-    people — the same shape as `cases.services.CaseActionError`, so a case service can show it
-    the same way (this module cannot import that one: it imports this).
+    people. A `CaseActionError`, so a case action that issues a document is refused as a whole
+    with this message, and the case pages show it like any other refusal.
     """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --- Numbers --------------------------------------------------------------------------------
