@@ -7,7 +7,7 @@
 #   make format            ruff format (rewrites files)
 #   make migrations-check  fails when a model change has no migration
 #   make bench             python bench/run.py, when the project has one
-#   make clean             caches and collected static files (keeps .venv and var/)
+#   make clean             caches, collected static files, broker folders (keeps .venv, the demo database)
 #   make distclean         clean, plus .venv and var/ (the demo database and broker folders)
 #
 # Variables: PYTHON (interpreter that creates .venv), PYTEST_ARGS (extra pytest arguments,
