@@ -17,7 +17,7 @@ def _ensure_filesystem_broker_folders() -> None:
 
     if str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 os.makedirs(options[key], exist_ok=True)
 
