@@ -10,4 +10,17 @@ def workspace(request):
     return {
         "user_roles": sorted(r.value for r in scoping.roles_of(user)),
         "sees_whole_district": scoping.sees_whole_district(user),
+        "display_name": f"{user.last_name}{user.first_name}" or user.username,
     }
+
+
+def inbox(request):
+    """The unread count for the header badge, counted only when a page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from functools import cache
+
+    from cases.notifications import unread_count
+
+    return {"inbox_unread": cache(lambda: unread_count(user))}

@@ -39,6 +39,8 @@ def _workdays_left(today: dt.date, due_day: dt.date) -> int | None:
 def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str, str]:
     now = now or timezone.now()
     if deadline.status == DeadlineStatus.MET:
+        if deadline.kind == "publicity":
+            return "met", "公示期满"
         return "met", "按时完成"
     if deadline.status == DeadlineStatus.MET_LATE:
         return "met_late", "超时完成"

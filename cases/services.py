@@ -39,6 +39,7 @@ from cases.models import (
 from cases.trail import append_event
 from cases.workflow import (
     AUTHORIZATION_KINDS,
+    ENTITLEMENT_KINDS,
     KIND_CODES,
     TWENTY_DAY_KINDS,
     CaseKind,
@@ -141,7 +142,9 @@ def _settle_clocks(case: Case, kinds: Iterable[str], *, at: dt.datetime | None =
                                                       DeadlineStatus.PAUSED]):
         if cancel:
             deadline.status = DeadlineStatus.CANCELLED
-        elif deadline.status == DeadlineStatus.PAUSED or at <= deadline.due_at:
+        elif (deadline.kind == DeadlineKind.PUBLICITY or deadline.status == DeadlineStatus.PAUSED
+              or at <= deadline.due_at):
+            # A publicity period is not a task that can be late: it ends, then is closed.
             deadline.status = DeadlineStatus.MET
         else:
             deadline.status = DeadlineStatus.MET_LATE
@@ -473,6 +476,7 @@ def case_sign_off(*, case: Case, by, note: str = "") -> Case:
     case, _ = _transition(case, "sign_off", by, note=note,
                           payload={"amount": case.approved_amount})
     _settle_clocks(case, [DeadlineKind.DECISION], at=now)
+    _start_review_clock(case, now)
     _issue(case, DocumentKind.APPROVAL_FORM, by)
     _issue(case, DocumentKind.APPROVAL_NOTICE, by)
     return case
@@ -537,6 +541,9 @@ def case_suspend(*, case: Case, by, reason: str) -> Case:
 def case_resume(*, case: Case, by, note: str = "") -> Case:
     case = _lock(case)
     case, _ = _transition(case, "resume", by, note=note)
+    now = timezone.now()
+    _settle_clocks(case, [DeadlineKind.PERIODIC_REVIEW], at=now, cancel=True)
+    _start_review_clock(case, now)
     return case
 
 
@@ -548,6 +555,114 @@ def case_terminate(*, case: Case, by, reason: str) -> Case:
     case.decision_reason = reason
     case, _ = _transition(case, "terminate", by, note=reason)
     _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "terminate"})
+    return case
+
+
+# --- Periodic review (动态管理) ---------------------------------------------------------------
+
+REVIEW_CLAUSE = "动态管理"
+
+
+class ReviewOutcome:
+    CONTINUE = "continue"
+    ADJUST = "adjust"
+    STOP = "stop"
+    LABELS = {CONTINUE: "继续保障", ADJUST: "调整保障金", STOP: "停止保障"}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    from calendar import monthrange
+
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def has_member_able_to_work(case: Case, on: dt.date) -> bool:
+    """A current member with full labour capacity, of working age on `on`."""
+    from cases.models import LabourCapacity
+
+    youngest, oldest = settings.PERIODIC_REVIEW_WORKING_AGE
+    return any(m.person.labour_capacity == LabourCapacity.FULL
+               and youngest <= m.person.age_on(on) < oldest
+               for m in case.household.current_members())
+
+
+def review_interval_months(case: Case, on: dt.date) -> tuple[int, bool]:
+    """Months until the next periodic review of `case`, and whether a member can work.
+
+    From ``PERIODIC_REVIEW_MONTHS[case.kind]``: ``able_to_work`` when a current member has
+    full labour capacity and is of working age, ``default`` otherwise.
+    """
+    intervals = settings.PERIODIC_REVIEW_MONTHS[case.kind]
+    able = has_member_able_to_work(case, on)
+    return int(intervals["able_to_work"] if able else intervals["default"]), able
+
+
+def _start_review_clock(case: Case, start_at: dt.datetime) -> Deadline | None:
+    """Start the next periodic-review clock of a standing entitlement (低保/特困 only)."""
+    if case.kind not in ENTITLEMENT_KINDS:
+        return None
+    start_day = timezone.localdate(start_at)
+    months, able = review_interval_months(case, start_day)
+    days = (_add_months(start_day, months) - start_day).days
+    deadline = _start_clock(case, DeadlineKind.PERIODIC_REVIEW, DeadlineUnit.DAY, days,
+                            REVIEW_CLAUSE, start_at)
+    reason = "家庭有具备劳动能力的成员" if able else "家庭成员无劳动能力或情况较稳定"
+    explanation = dict(deadline.explanation)
+    explanation["review"] = {"months": months, "able_to_work": able}
+    explanation["summary"] = (f"动态管理：每{months}个月复核一次（{reason}）。"
+                              + explanation.get("summary", ""))
+    deadline.explanation = explanation
+    deadline.save(update_fields=["explanation"])
+    return deadline
+
+
+@transaction.atomic
+def case_periodic_review(*, case: Case, by, outcome: str, note: str = "",
+                         amount: Decimal | None = None, reason: str = "") -> Case:
+    """Record a periodic review (动态管理) of an approved household and act on it.
+
+    The review clock is settled (on time or late), the review is written to the trail, and
+    the outcome is carried out: ``continue`` keeps the entitlement, ``adjust`` changes the
+    amount through `case_adjust`, ``stop`` ends it through `case_terminate` (each with its
+    notice, S16). Unless stopped, the next review clock starts.
+
+    Args:
+        case: an approved 低保 or 特困 case.
+        by: the township's leader in charge.
+        outcome: ``continue``, ``adjust`` or ``stop`` (`ReviewOutcome`).
+        note: what the review found.
+        amount: the new monthly amount (``adjust`` only).
+        reason: the reason for an adjustment or stop (required for those).
+
+    Returns:
+        The case after the review.
+    """
+    case = _lock(case)
+    _require(perms.can_decide(case, by), "只有本镇街分管领导才能录入动态管理复核结果。")
+    if case.kind not in ENTITLEMENT_KINDS:
+        raise CaseActionError("not_entitlement", "只有低保、特困案件需要动态管理复核。")
+    if case.status != CaseStatus.APPROVED:
+        raise CaseActionError(
+            "not_allowed",
+            f"案件当前状态为“{_state_label(case.status)}”，不能录入动态管理复核。")
+    if outcome not in ReviewOutcome.LABELS:
+        raise CaseActionError("outcome", "请选择复核结果：继续保障、调整保障金或停止保障。")
+    if not (note or "").strip():
+        raise CaseActionError("note", "请填写复核情况。")
+    now = timezone.now()
+    _settle_clocks(case, [DeadlineKind.PERIODIC_REVIEW], at=now)
+    append_event(case, "periodic_review", actor=by, from_status=case.status,
+                 to_status=case.status, note=note,
+                 payload={"outcome": outcome, "outcome_label": ReviewOutcome.LABELS[outcome],
+                          "amount": amount, "reason": reason})
+    if outcome == ReviewOutcome.ADJUST:
+        case = case_adjust(case=case, by=by, amount=amount, reason=reason)
+    elif outcome == ReviewOutcome.STOP:
+        return case_terminate(case=case, by=by, reason=reason)
+    _start_review_clock(case, now)
     return case
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -91,7 +91,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
                              | Q(applicant__id_number=q.upper()))
         log_access(request, AccessLog.Action.SEARCH, "case", detail=f"检索：{q[:20]}")
     cases = cases.annotate(next_due=Min("deadlines__due_at", filter=Q(
-        deadlines__status=DeadlineStatus.OPEN))).order_by("next_due", "-applied_at", "-id")
+        deadlines__status=DeadlineStatus.OPEN))).order_by(
+        F("next_due").asc(nulls_last=True), "-applied_at", "-id")
     page = Paginator(cases, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {row["status"]: row["n"] for row in scoping.cases_visible_to(request.user)
               .order_by().values("status").annotate(n=Count("id"))}
