@@ -32,6 +32,7 @@ def clauses_of(item: pytest.Item) -> set[str]:
     return found
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m clause` deselects: docstring ids count too
 def pytest_collection_modifyitems(session, config, items):
     for item in items:
         clauses = clauses_of(item)
