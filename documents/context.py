@@ -59,9 +59,11 @@ def _township(township: Township) -> dict:
 
 
 def _named(entry) -> dict:
-    """A participant/investigator entry, stored as a name or as {"name", "role"}."""
+    """A participant/investigator entry, stored as a name or as {"name", "capacity"} (the
+    appraisal form's shape; "role" is read too)."""
     if isinstance(entry, dict):
-        return {"name": str(entry.get("name", "")), "role": str(entry.get("role", ""))}
+        role = entry.get("capacity") or entry.get("role") or ""
+        return {"name": str(entry.get("name", "")), "role": str(role)}
     return {"name": str(entry), "role": ""}
 
 

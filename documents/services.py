@@ -202,6 +202,9 @@ class Mismatch:
     number: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"文书{self.number}（ID {self.document_id}）：{self.reason}"
+
 
 def file_sha256(name: str, storage=default_storage) -> str:
     digest = hashlib.sha256()

@@ -141,8 +141,8 @@ def full_case(case, people, clerk_a, verifier_a, leader_a):
                              lodged_at=now - dt.timedelta(days=2))
     Appraisal.objects.create(
         case=case, held_on=(now - dt.timedelta(days=1)).date(), place="前十社区会议室",
-        chair="周文华", participants=[{"name": "周文华", "role": "社区书记"},
-                                      {"name": "吴淑珍", "role": "居民代表"}, "马永福"],
+        chair="周文华", participants=[{"name": "周文华", "capacity": "社区书记"},
+                                      {"name": "吴淑珍", "capacity": "居民代表"}, "马永福"],
         votes_for=12, votes_against=2, votes_abstain=1, outcome="supported",
         notes="经评议，子女均在外务工且收入低，赡养能力有限。", recorded_by=clerk_a,
         recorded_at=now - dt.timedelta(days=1),

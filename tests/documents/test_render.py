@@ -218,6 +218,7 @@ def test_appraisal_record_lists_participants_votes_and_date(full_case, clerk_a):
     _assert_common(text, "民主评议记录", APPLICANT, "周文华", "吴淑珍", "马永福",
                    date=cn_date(appraisal.held_on))
     assert "同意12票，反对2票，弃权1票" in text and "子女有赡养能力" in text
+    assert "吴淑珍（居民代表）" in text
 
 
 @pytest.mark.clause("S16")
