@@ -11,6 +11,8 @@ region code that has existed at some time.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -19,11 +21,18 @@ from stdnum import numdb
 from stdnum.cn import ric
 
 EARLIEST_BIRTH_YEAR = 1890
+# ASCII digits only: str.isdigit() also accepts other Unicode digits that int() refuses.
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalize(value: str) -> str:
-    """Strip spaces and separators and upper-case a trailing x."""
-    return "".join(ch for ch in str(value) if not ch.isspace() and ch not in "-").upper()
+    """Strip spaces and separators and upper-case a trailing x.
+
+    Full-width characters typed with a Chinese input method (３７１３０２…ｘ, the ideographic
+    space) become their ASCII forms first (NFKC), so the same person is one number.
+    """
+    value = unicodedata.normalize("NFKC", str(value))
+    return "".join(ch for ch in value if not ch.isspace() and ch not in "-").upper()
 
 
 @lru_cache(maxsize=4096)
@@ -47,7 +56,7 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(
             "身份证号码应为18位，当前为%(n)d位。", code="id_length", params={"n": len(number)}
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _FORMAT.fullmatch(number):
         raise ValidationError(
             "身份证号码前17位应为数字，末位为数字或X。", code="id_format"
         )

@@ -62,6 +62,24 @@ def test_lower_case_x_is_normalised_and_accepted():
     assert idnumber.normalize("371302-19800101-005x") == VALID_X
 
 
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in text)
+
+
+def test_full_width_input_from_a_chinese_input_method_is_normalised():
+    typed = full_width(VALID_X.lower()[:6]) + "\u3000" + full_width(VALID_X.lower()[6:])
+    assert idnumber.normalize(typed) == VALID_X
+    idnumber.validate_id_number(typed)
+    form = MemberForm(member_data(id_number=typed))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["id_number"] == VALID_X
+
+
+def test_other_unicode_digits_are_refused_not_crashed_on():
+    arabic_indic = "٣" + VALID[1:]  # U+0663: isdigit() is true, NFKC keeps it
+    assert error_codes(arabic_indic) == ["id_format"]
+
+
 def test_wrong_checksum_is_refused_with_the_right_digit_named():
     wrong = VALID[:17] + ("4" if VALID[17] != "4" else "5")
     with pytest.raises(ValidationError) as exc:
