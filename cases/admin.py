@@ -152,5 +152,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
     admin.site.register(model, ReadOnlyAdmin)
-from cases import admin_calendar  # noqa: E402,F401  (calendar admin registrations)
-from cases import admin_users  # noqa: E402,F401  (user admin with places)
+from cases import (
+    admin_calendar,  # noqa: E402,F401  (calendar admin registrations)
+    admin_users,  # noqa: E402,F401  (user admin with places)
+)
