@@ -14,3 +14,16 @@ urlpatterns = [
     path("cases/<int:pk>/do/<slug:action>/", cases.case_action, name="case_action"),
     path("cases/<int:pk>/record/<slug:kind>/", cases.case_evidence, name="case_evidence"),
 ]
+
+# Clock supervision, periodic review and the reminder inbox.
+from cases.views import deadlines, inbox  # noqa: E402
+
+urlpatterns += [
+    path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+    path("deadlines/district/", deadlines.deadline_district, name="deadline_district"),
+    path("cases/<int:pk>/review/", deadlines.case_review, name="case_review"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
+    path("inbox/settings/", inbox.inbox_settings, name="inbox_settings"),
+    path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
+]

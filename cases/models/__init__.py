@@ -12,6 +12,15 @@ from .evidence import (
     VerificationAuthorization,
     VerificationReport,
 )
+from .notifications import (
+    DeliveryChannel,
+    DeliveryStatus,
+    Notification,
+    NotificationDelivery,
+    NotificationKind,
+    NotificationLevel,
+    NotificationProfile,
+)
 from .org import (
     OrgChange,
     Township,
@@ -47,6 +56,13 @@ __all__ = [
     "HolidayOverride",
     "HomeVisit",
     "Objection",
+    "DeliveryChannel",
+    "DeliveryStatus",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationKind",
+    "NotificationLevel",
+    "NotificationProfile",
     "VerificationAuthorization",
     "VerificationReport",
     "AccessLog",
