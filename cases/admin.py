@@ -6,6 +6,7 @@ the services on the case page.
 
 from django.contrib import admin
 
+from cases import admin_calendar, admin_users  # noqa: F401  (their registrations)
 from cases.models import (
     AccessLog,
     Appraisal,
@@ -152,7 +153,3 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
     admin.site.register(model, ReadOnlyAdmin)
-from cases import (
-    admin_calendar,  # noqa: E402,F401  (calendar admin registrations)
-    admin_users,  # noqa: E402,F401  (user admin with places)
-)

@@ -13,6 +13,7 @@ from cases import services
 from cases.demo_cases import build_case
 from cases.models import Case, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.workflow import CaseKind, CaseStatus
+from documents.kinds import DocumentKind
 from tests.factories import HouseholdFactory, PersonFactory
 
 S = CaseStatus
@@ -357,3 +358,67 @@ def test_an_appraisal_that_does_not_support_leads_to_rejection_not_sign_off(vill
     assert "民主评议未通过" in exc.value.message
     case = services.case_reject(case=case, by=staff["leader"], reason="子女有赡养能力。")
     assert case.status == S.REJECTED
+
+
+def _issued(case):
+    from documents.models import IssuedDocument
+
+    return sorted(IssuedDocument.objects.filter(case=case).values_list("kind", flat=True))
+
+
+@pytest.mark.clause("S3")
+@pytest.mark.clause("S13")
+def test_acceptance_issues_a_numbered_acceptance_notice_in_the_same_transaction(village_a,
+                                                                                staff):
+    case = build_case(S.INVESTIGATING, household=_household(village_a), **staff)
+    from documents.models import IssuedDocument
+
+    notice = IssuedDocument.objects.get(case=case, kind=DocumentKind.ACCEPTANCE)
+    assert notice.number and notice.sha256
+    event = case.events.get(action="document_issued", payload__kind=DocumentKind.ACCEPTANCE)
+    assert event.payload["sha256"] == notice.sha256
+
+
+@pytest.mark.clause("S8")
+def test_rejection_issues_the_notice_with_reasons(village_a, staff):
+    case = build_case(S.REJECTED, household=_household(village_a), **staff)
+    assert DocumentKind.REJECTION in _issued(case)
+
+
+@pytest.mark.clause("S7")
+@pytest.mark.clause("S18")
+def test_sign_off_issues_the_approval_table_and_notice(village_a, staff):
+    case = build_case(S.APPROVED, household=_household(village_a), **staff)
+    assert {DocumentKind.APPROVAL_FORM, DocumentKind.APPROVAL_NOTICE} <= set(_issued(case))
+
+
+@pytest.mark.clause("S5")
+def test_recheck_ends_with_a_numbered_recheck_report(village_a, staff):
+    case = build_case(S.RECHECK, household=_household(village_a), **staff)
+    case = services.case_complete_recheck(case=case, by=staff["verifier"])
+    assert DocumentKind.RECHECK_REPORT in _issued(case)
+
+
+@pytest.mark.clause("S16")
+def test_suspension_and_adjustment_issue_the_adjustment_notice(village_a, staff):
+    case = build_case(S.APPROVED, household=_household(village_a), **staff)
+    services.case_adjust(case=case, by=staff["leader"], amount=Decimal("420"), reason="收入增加。")
+    services.case_suspend(case=case, by=staff["leader"], reason="外出务工。")
+    assert _issued(case).count(DocumentKind.ADJUSTMENT) == 2
+
+
+def test_a_failing_document_leaves_no_half_written_transition(village_a, staff, monkeypatch):
+    """A transition and its documents and events commit together or not at all."""
+    case = build_case(S.AWAITING_SIGN_OFF, household=_household(village_a), **staff)
+    events = case.events.count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr("documents.services.render_pdf_document", broken)
+    with pytest.raises(RuntimeError):
+        services.case_sign_off(case=case, by=staff["leader"])
+    case.refresh_from_db()
+    assert case.status == S.AWAITING_SIGN_OFF
+    assert case.events.count() == events
+    assert DocumentKind.APPROVAL_FORM not in _issued(case)
