@@ -44,11 +44,14 @@ _CJK = (
     "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff"
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 )
-_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+# Only ASCII whitespace: the ideographic space (U+3000) is typed on purpose, e.g. the blanks
+# of "　　年　　月　　日" to be filled in by hand.
+_WS = "[ \t\r\n\f\v]"
+_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]){_WS}+(?=[{_CJK}])")
 # A run with a line break between a CJK character and a tag (either side) is the template's
 # layout, not a space the reader should see.
-_CJK_THEN_TAG = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=<)")
-_TAG_THEN_CJK = re.compile(rf"(?<=>)[ \t]*\n\s*(?=[{_CJK}])")
+_CJK_THEN_TAG = re.compile(rf"(?<=[{_CJK}])[ \t]*\n{_WS}*(?=<)")
+_TAG_THEN_CJK = re.compile(rf"(?<=>)[ \t]*\n{_WS}*(?=[{_CJK}])")
 
 
 def strip_cjk_whitespace(html: str) -> str:

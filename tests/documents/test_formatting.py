@@ -84,3 +84,8 @@ def test_line_breaks_next_to_tags_inside_chinese_text_are_stripped():
 
 def test_spaces_around_latin_text_are_kept():
     assert strip_cjk_whitespace("<p>编号 DB-1 已受理</p>") == "<p>编号 DB-1 已受理</p>"
+
+
+def test_ideographic_spaces_typed_as_blanks_are_kept():
+    assert strip_cjk_whitespace("<td>日期：\u3000\u3000年\u3000\u3000月\u3000\u3000日</td>") == \
+        "<td>日期：\u3000\u3000年\u3000\u3000月\u3000\u3000日</td>"

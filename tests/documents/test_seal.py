@@ -25,12 +25,21 @@ def _png(colour: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("image.png", out.getvalue(), "image/png")
 
 
-def _images(content: bytes) -> int:
+def _count_images(resources) -> int:
+    """Image XObjects, also those inside form XObjects (opacity wraps an image in one)."""
     count = 0
-    for page in PdfReader(io.BytesIO(content)).pages:
-        xobjects = page["/Resources"].get("/XObject") or {}
-        count += sum(1 for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image")
+    xobjects = (resources or {}).get("/XObject") or {}
+    for ref in xobjects.values():
+        xobject = ref.get_object()
+        if xobject["/Subtype"] == "/Image":
+            count += 1
+        elif xobject["/Subtype"] == "/Form":
+            count += _count_images(xobject.get("/Resources"))
     return count
+
+
+def _images(content: bytes) -> int:
+    return sum(_count_images(page["/Resources"]) for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def test_without_images_the_blocks_stay_empty(full_case, leader_a):
