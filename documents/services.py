@@ -238,17 +238,20 @@ def documents_sweep_orphans(*, older_than: dt.timedelta = dt.timedelta(hours=1),
     Only files older than `older_than` are touched, so a transaction still in flight keeps
     its file.
     """
-    known = set(IssuedDocument.objects.values_list("pdf", flat=True))
     cutoff = timezone.now() - older_than
     removed: list[str] = []
-    for name in _walk(storage, STORAGE_PREFIX.rstrip("/")):
-        if name in known:
-            continue
+    for name in unreferenced_files(storage):
         if storage.get_modified_time(name) > cutoff:
             continue
         storage.delete(name)
         removed.append(name)
     return removed
+
+
+def unreferenced_files(storage=default_storage) -> list[str]:
+    """Stored PDFs under documents/ that no issued document refers to."""
+    known = set(IssuedDocument.objects.values_list("pdf", flat=True))
+    return [name for name in _walk(storage, STORAGE_PREFIX.rstrip("/")) if name not in known]
 
 
 def _walk(storage, folder: str):

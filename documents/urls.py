@@ -6,6 +6,7 @@ from documents import views
 
 urlpatterns = [
     path("documents/<int:pk>/pdf/", views.document_download, name="document_download"),
+    path("documents/<int:pk>/deliver/", views.document_deliver, name="document_deliver"),
     path("documents/households/<int:pk>/", views.household_archive_view,
          name="household_archive"),
     path("documents/households/<int:pk>/archive.pdf", views.household_archive_pdf,

@@ -7,6 +7,7 @@ to the look-up log. The check page is public and shows no personal data.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,10 +18,17 @@ from django.views.decorators.http import require_GET
 from cases import scoping
 from cases.audit_access import log_access
 from cases.models import AccessLog, Case
+from cases.permissions import Role
 from documents import archive, bundle
+from documents.delivery import PhoneRecord, delivery_record
+from documents.forms import DeliveryForm
+from documents.kinds import APPLICANT_NOTICE_KINDS
 from documents.models import IssuedDocument
 from documents.selectors import household_archive
-from documents.services import normalize_code
+from documents.services import DocumentError, normalize_code
+
+# Who records deliveries: the township's staff and the village's assistant (not the bureau).
+DELIVERY_ROLES = (Role.CLERK, Role.LEADER, Role.VERIFIER, Role.ASSISTANT)
 
 
 def _file_response(content: bytes, filename: str, content_type: str, *,
@@ -34,17 +42,59 @@ def _file_response(content: bytes, filename: str, content_type: str, *,
 @require_GET
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """The stored PDF of one issued document, exactly as issued."""
-    document = IssuedDocument.objects.filter(
-        pk=pk, household__in=scoping.households_visible_to(request.user),
-    ).first()
-    if document is None:
-        raise Http404("未找到该文书，或您无权查看。")
+    document = _visible_document(request.user, pk)
     log_access(request, AccessLog.Action.PRINT, "document", document.pk,
                detail=document.number)
     response = FileResponse(document.pdf.open("rb"), content_type="application/pdf",
                             filename=document.filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _visible_document(user, pk: int) -> IssuedDocument:
+    document = IssuedDocument.objects.filter(
+        pk=pk, household__in=scoping.households_visible_to(user),
+    ).select_related("case", "household").first()
+    if document is None:
+        raise Http404("未找到该文书，或您无权查看。")
+    return document
+
+
+def document_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a delivery of a notice to the applicant, with the phone record if it failed."""
+    document = _visible_document(request.user, pk)
+    if document.kind not in APPLICANT_NOTICE_KINDS:
+        raise Http404("该文书无需送达。")
+    allowed = scoping.has_role(request.user, *DELIVERY_ROLES)
+    form = DeliveryForm(request.POST or None, request.FILES or None,
+                        initial={"address": document.household.address})
+    if request.method == "POST" and allowed and form.is_valid():
+        data = form.cleaned_data
+        phone = None
+        if form.has_phone_record():
+            phone = PhoneRecord(phone_number=data["phone_number"], called_at=data["called_at"],
+                                called_by=request.user, spoke_with=data["spoke_with"],
+                                content=data["content"])
+        try:
+            delivery_record(
+                document=document, method=data["method"], attempted_at=data["attempted_at"],
+                by=request.user, outcome=data["outcome"], recipient=data["recipient"],
+                recipient_relation=data["recipient_relation"], address=data["address"],
+                failure_reason=data["failure_reason"], witnesses=data["witnesses"],
+                tracking_number=data["tracking_number"], receipt_scan=data["receipt_scan"],
+                note=data["note"], phone=phone,
+            )
+        except DocumentError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "送达记录已保存。")
+            return redirect("document_deliver", pk=document.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "documents/pages/deliver.html", {
+        "document": document, "form": form, "allowed": allowed,
+        "deliveries": document.deliveries.select_related("staff").prefetch_related(
+            "phone_notifications"),
+    }, status=status)
 
 
 @require_GET

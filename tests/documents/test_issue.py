@@ -279,3 +279,18 @@ def test_twenty_parallel_issues_get_twenty_consecutive_numbers(township_a, clerk
     assert DocumentCounter.objects.get(township=township_a, kind="acceptance_notice") \
         .last_number == 20
     assert Township.objects.get(pk=township_a.pk)  # the township row is untouched
+
+
+def test_the_sweep_command_lists_and_removes_unreferenced_files(full_case, clerk_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        orphan = document_issue(case=full_case, kind=K.ACCEPTANCE, by=clerk_a)
+        1 / 0  # noqa: B018
+    out = StringIO()
+    call_command("sweep_document_files", "--dry-run", stdout=out)
+    assert orphan.pdf.name in out.getvalue()
+    call_command("sweep_document_files", "--older-than-minutes", "0", stdout=StringIO())
+    assert not orphan.pdf.storage.exists(orphan.pdf.name)

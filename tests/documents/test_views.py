@@ -106,3 +106,36 @@ def test_bundle_download(client, clerk_a, clerk_b, full_case):
     client.logout()
     _login(client, clerk_b)
     assert client.get(reverse("case_bundle_pdf", args=[full_case.pk])).status_code == 404
+
+
+@pytest.mark.clause("S16")
+def test_the_delivery_form_refuses_a_failed_delivery_without_phone_record(client, clerk_a,
+                                                                          notice):
+    url = reverse("document_deliver", args=[notice.pk])
+    data = {"method": "post", "attempted_at": "2026-01-05T10:00", "outcome": "failed",
+            "failure_reason": "邮件退回"}
+    response = _login(client, clerk_a).post(url, data)
+    assert response.status_code == 400 and "电话告知记录" in response.content.decode()
+    data |= {"phone_number": "13805391234", "called_at": "2026-01-05T11:00",
+             "spoke_with": "王秀英本人", "content": "告知不予批准决定及救济途径。"}
+    assert client.post(url, data).status_code == 302
+    assert notice.deliveries.get().phone_notifications.count() == 1
+
+
+def test_bureau_staff_see_deliveries_but_do_not_record_them(client, bureau, notice):
+    url = reverse("document_deliver", args=[notice.pk])
+    assert _login(client, bureau).get(url).status_code == 200
+    client.post(url, {"method": "in_person", "attempted_at": "2026-01-05T10:00",
+                      "outcome": "delivered", "recipient": "王秀英"})
+    assert not notice.deliveries.exists()
+
+
+def test_the_case_page_tag_lists_documents_and_what_awaits_delivery(full_case, notice, rf,
+                                                                     clerk_a):
+    from django.template import Context, Template
+
+    html = Template("{% load doc_pages %}{% case_documents case %}").render(
+        Context({"case": full_case}))
+    assert notice.number in html and "待送达" in html
+    assert reverse("document_deliver", args=[notice.pk]) in html
+    assert reverse("case_bundle_pdf", args=[full_case.pk]) in html
