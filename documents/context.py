@@ -360,6 +360,9 @@ def _adjustment(case: Case, ctx: dict, extra: dict, person, by) -> dict:
     new = extra.get("new_amount", case.approved_amount) if change == "adjust" else Decimal("0")
     if change == "adjust" and new in (None, ""):
         raise DocumentDataError("调整保障金须填写调整后金额。")
+    if change == "adjust" and old not in (None, "") and \
+            formatting.to_money(old) == formatting.to_money(new):
+        raise DocumentDataError("调整前后的保障金额相同，无需出具调整告知书。")
     values = {
         "change": change,
         "change_label": ADJUSTMENT_CHANGES[change],
@@ -458,6 +461,7 @@ def build_context(kind: DocumentKind | str, *, case: Case, person: Person | None
         "household": _household(case),
         "members": _members(case, today),
         "sealed": kind.spec.sealed,
+        "signature_block": kind.spec.signature_block,
         "seal_src": "",
         "issued_by": _user(by),
         "leader": {"name": "", "signature_src": ""},

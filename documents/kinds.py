@@ -23,7 +23,8 @@ class KindSpec:
     needs_delivery: bool = False
     per_member: bool = False
     sealed: bool = False
-    leader_signs: bool = False
+    leader_signs: bool = False  # the leader in charge signs (their signature image is used)
+    signature_block: bool = False  # base_notice prints the 经办人/分管领导 lines
     clauses: tuple[str, ...] = ()
 
 
@@ -87,17 +88,19 @@ SPECS: dict[DocumentKind, KindSpec] = {
     K.VERIFICATION_REPORT: KindSpec(_T + "verification_report.html", "家庭经济状况核对报告",
                                     "核", clauses=("S4",)),
     K.RECHECK_REPORT: KindSpec(_T + "recheck_report.html", "家庭经济状况复核报告", "复核",
-                               sealed=True, clauses=("S5",)),
+                               sealed=True, leader_signs=True, signature_block=True,
+                               clauses=("S5",)),
     K.APPROVAL_FORM: KindSpec(_T + "approval_form.html", "社会救助审核审批表", "审批",
                               sealed=True, leader_signs=True, clauses=("S7", "S18")),
     K.APPROVAL_NOTICE: KindSpec(_T + "approval_notice.html", "社会救助批准通知书", "批",
-                                to_applicant=True, sealed=True, clauses=("S7",)),
+                                to_applicant=True, sealed=True, leader_signs=True,
+                                signature_block=True, clauses=("S7",)),
     K.REJECTION: KindSpec(_T + "rejection.html", "不予批准告知书", "不批",
                           to_applicant=True, needs_delivery=True, sealed=True,
-                          clauses=("S8", "S16")),
+                          leader_signs=True, signature_block=True, clauses=("S8", "S16")),
     K.ADJUSTMENT: KindSpec(_T + "adjustment.html", "低保金调整(停发)告知书", "调",
                            to_applicant=True, needs_delivery=True, sealed=True,
-                           clauses=("S16",)),
+                           leader_signs=True, signature_block=True, clauses=("S16",)),
     K.TEMP_REGISTRATION: KindSpec(_T + "temp_registration.html", "临时救助登记审批表", "临",
                                   sealed=True, leader_signs=True, clauses=("S11",)),
     K.APPRAISAL_RECORD: KindSpec(_T + "appraisal_record.html", "民主评议记录", "评",

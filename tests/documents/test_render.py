@@ -299,3 +299,11 @@ def test_one_page_render_time(full_case, clerk_a):
     median = statistics.median(timings)
     print(f"\none-page render: median {median * 1000:.0f} ms, min {min(timings) * 1000:.0f} ms")
     assert median < 1.0  # generous: shared CI machines; the figure is printed above
+
+
+@pytest.mark.clause("S16")
+def test_an_adjustment_to_the_same_amount_is_refused(full_case, leader_a):
+    from documents.services import DocumentError
+
+    with pytest.raises(DocumentError, match="金额相同"):
+        issue(full_case, K.ADJUSTMENT, leader_a, extra={"change": "adjust"})

@@ -67,3 +67,14 @@ def test_unsealed_kinds_and_printouts_never_carry_the_seal(full_case, clerk_a, t
     assert _images(stored_bytes(issue(full_case, K.HOME_VISIT, clerk_a))) == 0
     printout = render_pdf(K.ACCEPTANCE, freeze(build_context(K.ACCEPTANCE, case=full_case)))
     assert _images(printout) == 0
+
+
+def test_decision_notices_carry_the_signature_lines_and_the_leaders_image(full_case, leader_a):
+    from tests.documents.conftest import pdf_text
+
+    plain = issue(full_case, K.REJECTION, leader_a)
+    text = pdf_text(stored_bytes(plain))
+    assert "经办人（签字）" in text and "分管领导（签字）" in text
+    assert _images(stored_bytes(plain)) == 0
+    SignatureImage.objects.create(user=leader_a, image=_png("blue"))
+    assert _images(stored_bytes(issue(full_case, K.REJECTION, leader_a))) == 1
