@@ -27,3 +27,10 @@ urlpatterns += [
     path("inbox/settings/", inbox.inbox_settings, name="inbox_settings"),
     path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
 ]
+
+# Workspaces.
+from cases.views import workspaces  # noqa: E402
+
+urlpatterns += [
+    path("leader/queue/", workspaces.leader_queue, name="leader_queue"),
+]

@@ -1,0 +1,1 @@
+"""Publicity views: `public` (no login, read-only and redacted) and `staff` (scoped)."""

@@ -1,0 +1,46 @@
+"""Fixtures of the publicity tests: a clean cache (rate-limit counters, cached leaflet) and
+cases put into publicity through the services, with their board sheet entries."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import HouseholdFactory
+from tests.publicity.builders import publicize
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def hotline_a(township_a):
+    township_a.hotline = "0539-8123456"
+    township_a.address = "兰山区兰山街道便民服务中心一楼"
+    township_a.save(update_fields=["hotline", "address"])
+    return township_a
+
+
+@pytest.fixture
+def staff_a(clerk_a, verifier_a, leader_a):
+    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
+
+
+@pytest.fixture
+def running_entry(village_a, staff_a, hotline_a):
+    """A dibao case of village A in a running publicity period, on its board sheet."""
+    household = HouseholdFactory(village=village_a, members=2)
+    case, entry = publicize(household, **staff_a)
+    return entry
+
+
+@pytest.fixture
+def ended_entry(village_a, staff_a, hotline_a):
+    """A case of village A whose publicity period is over (not yet closed)."""
+    household = HouseholdFactory(village=village_a, members=1)
+    case, entry = publicize(household, days_ago=12, **staff_a)
+    return entry
