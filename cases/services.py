@@ -401,6 +401,9 @@ def case_propose_approval(*, case: Case, by, amount: Decimal, opinion: str,
                  "S6", now)
     if settings.PUBLICITY_PAUSES_DECISION_CLOCK:
         _pause_decision_clock(case, now)
+    from publicity.services import enlist  # publicity builds on cases: import late
+
+    enlist(case, by=by)
     return case
 
 

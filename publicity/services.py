@@ -102,10 +102,10 @@ def enlist(case: Case, *, by) -> BatchEntry:
         The case's `BatchEntry`.
     """
     case = _lock_case(case)
+    _require(can_review(case, by), "只有本镇街的窗口受理员或分管领导可以发布公示。")
     existing = BatchEntry.objects.filter(case=case).select_related("batch").first()
     if existing is not None:
         return existing
-    _require(can_review(case, by), "只有本镇街的窗口受理员或分管领导可以发布公示。")
     if case.status != CaseStatus.IN_PUBLICITY:
         raise CaseActionError("not_in_publicity", "只有处于“审批公示中”的案件才能列入公示。")
     clock = _publicity_clock(case)
