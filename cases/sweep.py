@@ -12,8 +12,8 @@ Safe to run twice, or on two workers at once, and after a crash:
   transaction**. A worker killed mid-batch commits nothing of that batch; the next sweep
   finds the same rows unmarked and does the whole batch again. A committed batch is never
   taken again (its marks are set).
-* Every reminder has a unique key (kind, clock, due moment, person): even a sweep that somehow
-  saw a clock twice could not write a second reminder.
+* Every reminder is unique per clock, kind, due moment and person (a constraint): even a sweep
+  that somehow saw a clock twice could not write a second reminder.
 * Each expired publicity is closed through `services.case_close_publicity` in its own
   transaction, with the case row locked (``SKIP LOCKED``: another worker's case is left to it)
   and the leader's reminder written in that transaction.
@@ -143,7 +143,7 @@ def _mark(stage: str, condition: Q, update: dict, recipients: Recipients,
                 break
             ids = [row["pk"] for row in rows]
             Deadline.objects.filter(pk__in=ids).update(**update)
-            written += write(deadline_drafts(stage, rows, recipients), recipients)
+            written += write(deadline_drafts(stage, rows, recipients))
             batch_marked.send(sender=Deadline, stage=stage, ids=ids)
         marked += len(rows)
         if len(rows) < batch:
@@ -184,7 +184,7 @@ def close_expired_publicity(*, recipients: Recipients | None = None) -> tuple[in
                 logger.warning("案件%s公示期满未能自动办结：%s", case.number, exc.message)
                 continue
             written += write(publicity_drafts(case, deadline, objections=objections,
-                                              recipients=recipients), recipients)
+                                              recipients=recipients))
             batch_marked.send(sender=Case, stage="publicity", ids=[pk])
         closed += 1
     return closed, written

@@ -1,8 +1,8 @@
 """Reminders to staff: the in-app inbox, and the e-mail/SMS outbox that follows it.
 
-A `Notification` is the reminder of record. Its `key` is unique and deterministic (what it is
-about, for whom, and for which due moment), so a reminder can never be written twice, whichever
-worker or rerun tries. Each outside channel gets one `NotificationDelivery` row written in the
+A `Notification` is the reminder of record. It is unique per clock, kind of reminder, due moment
+and person (a database constraint), so a reminder can never be written twice, whichever worker
+or rerun tries. Each outside channel gets one `NotificationDelivery` row written in the
 same transaction (an outbox), sent later by the delivery task.
 """
 
@@ -29,18 +29,24 @@ class NotificationLevel(models.TextChoices):
 class Notification(models.Model):
     """One message in one user's inbox."""
 
+    # No single-column indexes on recipient and case: the inbox indexes below start with the
+    # recipient, and cases are never deleted (their trail protects them). Every index here
+    # is paid for by the catch-up sweep, which may write tens of thousands of rows at once.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人",
-                                  on_delete=models.CASCADE, related_name="notifications")
+                                  on_delete=models.CASCADE, related_name="notifications",
+                                  db_index=False)
     case = models.ForeignKey("cases.Case", verbose_name="案件", null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="notifications")
+                             on_delete=models.CASCADE, related_name="notifications",
+                             db_index=False)
     deadline = models.ForeignKey("cases.Deadline", verbose_name="办理时限", null=True,
                                  blank=True, on_delete=models.CASCADE,
-                                 related_name="notifications")
+                                 related_name="notifications", db_index=False)  # the unique
+    # constraint below starts with it
     kind = models.CharField("类别", max_length=24, choices=NotificationKind.choices)
     level = models.CharField("紧急程度", max_length=8, choices=NotificationLevel.choices,
                              default=NotificationLevel.INFO)
-    key = models.CharField("去重键", max_length=120, unique=True,
-                           help_text="同一事项、同一接收人、同一到期时间只提醒一次。")
+    due_at = models.DateTimeField("提醒所述到期时间", null=True, blank=True,
+                                  help_text="同一时限、同一类提醒、同一到期时间，每人只提醒一次。")
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
     created_at = models.DateTimeField("提醒时间", auto_now_add=True)
@@ -50,8 +56,11 @@ class Notification(models.Model):
         verbose_name = "站内提醒"
         verbose_name_plural = "站内提醒"
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["deadline", "kind", "due_at", "recipient"],
+                                               name="notification_once_uniq")]
         indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
+                         name="notification_unread_idx"),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
         ]
 
@@ -85,7 +94,7 @@ class NotificationDelivery(models.Model):
     """
 
     notification = models.ForeignKey(Notification, verbose_name="提醒", on_delete=models.CASCADE,
-                                     related_name="deliveries")
+                                     related_name="deliveries", db_index=False)  # see below
     channel = models.CharField("渠道", max_length=8, choices=DeliveryChannel.choices)
     address = models.CharField("发送地址", max_length=254)
     status = models.CharField("状态", max_length=8, choices=DeliveryStatus.choices,

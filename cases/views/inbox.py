@@ -19,6 +19,9 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 class NotificationProfileForm(forms.ModelForm):
+    mobile = forms.CharField(label="手机号码", max_length=20, required=False,
+                             help_text="用于接收超期和急难救助等紧急提醒短信。")
+
     class Meta:
         model = NotificationProfile
         fields = ["mobile", "sms_enabled", "email_enabled"]

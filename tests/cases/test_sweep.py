@@ -330,6 +330,29 @@ def test_the_sweep_costs_the_same_queries_for_3_or_30_clocks(village_a, staff, b
     assert Notification.objects.filter(kind=K.BREACHED).count() == 30 * 3  # the 3 went with theirs
 
 
+def test_a_large_catch_up_writes_every_reminder_and_copy_once(village_a, staff, bureau):
+    """Enough rows for PostgreSQL's COPY path (`notifications.COPY_THRESHOLD`)."""
+    from cases.models import NotificationDelivery
+    from cases.notifications import COPY_THRESHOLD
+
+    for user in (staff["clerk"], staff["leader"], bureau):
+        user.email = f"{user.username}@lanshan.example"
+        user.save()
+    case = _build(S.INVESTIGATING, village_a, staff)
+    Deadline.objects.all().delete()
+    due = T0 + dt.timedelta(days=30)
+    n = COPY_THRESHOLD // 3 + 20
+    _many(case, n, due)
+    with at(due + dt.timedelta(hours=1)):
+        assert sweep_deadlines().reminders == 3 * n
+    with at(due + dt.timedelta(hours=2)):
+        assert sweep_deadlines().reminders == 0
+    assert Notification.objects.count() == 3 * n
+    assert NotificationDelivery.objects.filter(channel="email").count() == 3 * n
+    assert set(Notification.objects.values_list("title", flat=True)) >= {
+        f"超期提醒：案件{case.number}的审核审批时限(20个工作日)已于2026年4月1日 09:00到期"}
+
+
 def test_a_crash_inside_a_batch_loses_nothing_and_the_rerun_duplicates_nothing(
         village_a, staff, bureau):
     case = _build(S.INVESTIGATING, village_a, staff)
@@ -363,13 +386,13 @@ def test_a_crash_inside_a_batch_loses_nothing_and_the_rerun_duplicates_nothing(
             "bureau", "clerk_a", "leader_a"]
 
 
-def test_a_reminder_key_can_never_be_written_twice(village_a, staff):
+def test_a_reminder_can_never_be_written_twice(village_a, staff):
     case = _build(S.INVESTIGATING, village_a, staff)
     deadline = _clock(case, DeadlineKind.DECISION)
     with at(deadline.due_at + MINUTE):
         sweep_deadlines()
     first = Notification.objects.count()
-    # Even if the marks were lost (restored backup, a hand edit), the keys hold.
+    # Even if the marks were lost (restored backup, a hand edit), the constraint holds.
     Deadline.objects.filter(pk=deadline.pk).update(breached_at=None, at_risk_at=None)
     with at(deadline.due_at + dt.timedelta(hours=1)):
         assert sweep_deadlines().breached == 1
