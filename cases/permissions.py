@@ -17,6 +17,11 @@ class Role(StrEnum):
     LEADER = "镇街分管领导"
     BUREAU = "区民政局"
     SYSADMIN = "系统管理员"
+    # Separation of duties (三员分立): the system administrator above runs the system, the
+    # security administrator grants roles and unlocks accounts, the audit administrator only
+    # reads the logs. No account holds two of the three (accounts.roles).
+    SECADMIN = "安全管理员"
+    AUDITOR = "审计管理员"
 
 
 # Object permissions (codename on the model, full name for guardian).

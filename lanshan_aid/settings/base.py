@@ -4,6 +4,7 @@ Every value that differs between deployments is read from the environment here, 
 and listed in `.env.example`. Production differs from the demo only by environment variables.
 """
 
+import datetime as dt
 from pathlib import Path
 
 from environs import Env
@@ -30,8 +31,25 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lanshan-aid@localhost")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Security (docs/security.md). HTTPS: redirect to https, secure cookies and HSTS; on by default
+# whenever DEBUG is off. Off only where TLS is not in place yet, which 等保 does not allow.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+HSTS_SECONDS = env.int("HSTS_SECONDS", default=365 * 24 * 3600)
+# Behind our own TLS proxy only (the app is reachable through it alone): believe its
+# X-Forwarded-Proto (the request was https) and its last X-Forwarded-For hop (client address).
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# Township leaders, the bureau and the administrators must set up a TOTP second factor.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+# Largest request body (uploads included), in megabytes.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+if not DEBUG and SECRET_KEY.startswith("demo-only-"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DEBUG is off and SECRET_KEY is the published demo key.")
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -47,19 +65,28 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "publicity",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lanshan_aid.middleware.UploadPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "lanshan_aid.urls"
@@ -86,6 +113,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # first: refuses locked-out logins (django-axes)
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -101,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.validators.UsernameNotInPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
@@ -125,11 +155,76 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Sessions and cookies -----------------------------------------------------------------
+# Idle timeout: 30 minutes without a request ends the session (the expiry moves on with
+# every request); closing the browser ends it too.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Transport and browser security headers (docs/security.md) ------------------------------
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = HSTS_SECONDS if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# An intranet host is never on the browsers' HSTS preload list; the directive would be noise.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content Security Policy (django-csp): scripts only from this site, no inline scripts or
+# handlers, no eval. Inline styles are still allowed: several pages and the admin use style
+# attributes (docs/security.md lists them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],  # QR codes; photo previews before upload
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Uploads: the request body is bounded, and only these file types are accepted at all (each
+# form still checks the content of what it takes). lanshan_aid.middleware enforces both.
+MAX_REQUEST_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+UPLOAD_ALLOWED_EXTENSIONS = frozenset({
+    "pdf", "jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "xlsx", "xls", "csv", "txt",
+})
+FILE_UPLOAD_HANDLERS = [
+    "lanshan_aid.middleware.FileTypeUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# --- Login protection: lockout (django-axes) and second factor (django-otp) -----------------
+# Five failed logins of one username from one address lock that pair out for 15 minutes
+# (counted again from each further attempt). A whole office behind one NAT address is not
+# locked out by one colleague's typos, and a guessed username cannot lock its owner out from
+# everywhere.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # accounts.SecurityEvent is the sign-in log
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "兰山区社会救助经办系统"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("accounts.context_processors.account")
 
 # --- Cache --------------------------------------------------------------------------------
 if REDIS_URL:
@@ -166,18 +261,38 @@ CELERY_BEAT_SCHEDULE: dict = {  # see "Deadline enforcement" below
 }
 
 # --- Logging ------------------------------------------------------------------------------
+# Every handler masks ID numbers and phone numbers (lanshan_aid.logging). Django's own loggers
+# are configured here too, so that none keeps a default handler without the mask (Django's
+# mail_admins handler, which mails local variables and POST data, is not used). Celery keeps
+# these handlers instead of installing its own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_personal_data": {"()": "lanshan_aid.logging.MaskPersonalDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter",
+                          "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["mask_personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "celery.task": {"handlers": ["console"], "propagate": False},
+        "multiprocessing": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # lockouts only; accounts.SecurityEvent has the rest
     },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Product settings ---------------------------------------------------------------------
 # Page size of staff lists; pages are bounded, never "show all".

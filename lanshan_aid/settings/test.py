@@ -23,3 +23,11 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# The test client and the browser tests' live server speak plain HTTP, whatever DEBUG or
+# HTTPS say in the environment: no redirect to https, cookies sent without TLS, no HSTS.
+# tests/security checks the production values with `check --deploy` in a subprocess.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0

@@ -36,7 +36,34 @@ ROLE_MODEL_PERMS: dict[Role, dict[str, tuple[str, ...]]] = {
         "cases.caseevent": ("view",),
         "cases.accesslog": ("view",),
     },
+    # Separation of duties (三员分立, accounts/roles.py): the security administrator grants
+    # roles and places, unlocks logins and resets second factors; the audit administrator
+    # reads every log and changes nothing.
+    Role.SECADMIN: {
+        "auth.user": ("view", "change"),
+        "auth.group": ("view",),
+        "cases.township": ("view",),
+        "cases.village": ("view",),
+        "accounts.securityevent": ("view",),
+        "axes.accessattempt": ("view", "delete"),
+        "otp_totp.totpdevice": ("view", "delete"),
+    },
+    Role.AUDITOR: {
+        "auth.user": ("view",),
+        "auth.group": ("view",),
+        "accounts.securityevent": ("view",),
+        "admin.logentry": ("view",),
+        "axes.accessattempt": ("view",),
+        "cases.accesslog": ("view",),
+        "cases.caseevent": ("view",),
+        "cases.verificationaccess": ("view",),
+    },
 }
+# The system administrator runs the system: every model of the product apps except the
+# audit logs (the audit administrator's), and accounts but not roles or permissions (the
+# security administrator's).
+SYSADMIN_EXCLUDED_MODELS = ("accesslog", "verificationaccess")
+SYSADMIN_AUTH_PERMS = ("add_user", "change_user", "view_user", "view_group")
 
 
 def sync_roles() -> None:
@@ -44,7 +71,9 @@ def sync_roles() -> None:
         group, _ = Group.objects.get_or_create(name=role.value)
         if role == Role.SYSADMIN:
             perms = Permission.objects.filter(content_type__app_label__in=[
-                "cases", "documents", "publicity", "auth"])
+                "cases", "documents", "publicity"]).exclude(
+                content_type__model__in=SYSADMIN_EXCLUDED_MODELS) | Permission.objects.filter(
+                content_type__app_label="auth", codename__in=SYSADMIN_AUTH_PERMS)
         else:
             perms = []
             for model, verbs in ROLE_MODEL_PERMS.get(role, {}).items():
