@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -150,6 +151,7 @@ def main() -> None:
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DEBUG", "false")  # as deployed: no per-query recording
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway database
 
     import django
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,7 @@ class Recipients:
     _leaders: dict[int, list[int]] | None = None
     _clerks: dict[int, list[int]] | None = None
     _bureau: list[int] | None = None
+    _staff: dict[int, set[int]] = field(default_factory=dict)
 
     def _load(self) -> None:
         if self._leaders is not None:
@@ -105,7 +106,10 @@ class Recipients:
     def case_clerk(self, township_id: int, created_by_id: int | None) -> list[int]:
         """The clerk who registered the case if still active in the township, else all clerks."""
         self._load()
-        staff = set(self._clerks.get(township_id, [])) | set(self._leaders.get(township_id, []))
+        staff = self._staff.get(township_id)
+        if staff is None:
+            staff = self._staff[township_id] = (set(self._clerks.get(township_id, []))
+                                                | set(self._leaders.get(township_id, [])))
         if created_by_id in staff:
             return [created_by_id]
         return self.clerks(township_id)
