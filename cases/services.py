@@ -61,6 +61,13 @@ def _require(allowed: bool, message: str = FORBIDDEN_MESSAGE) -> None:
         raise CaseActionError("forbidden", message)
 
 
+def _refuse_relative_conflict(case: Case, by) -> None:
+    """回避: staff never handle or sign off the case of a close relative they declared."""
+    from cases.verification.relatives import require_no_conflict
+
+    require_no_conflict(case, by)
+
+
 def _state_label(value: str) -> str:
     return CaseStatus(value).label
 
@@ -102,6 +109,7 @@ def _transition(case: Case, name: str, by, *, action: str | None = None, note: s
         )
     if not meta.has_transition_perm(case, case.status, by):
         raise CaseActionError("forbidden", FORBIDDEN_MESSAGE)
+    _refuse_relative_conflict(case, by)
     failed = rules.failed_rules(case, tr.conditions)
     if failed:
         raise CaseActionError("condition", "；".join(failed))
@@ -265,9 +273,17 @@ def case_create(*, household: Household, applicant: Person, kind: str, by,
 @transaction.atomic
 def authorization_record(*, case: Case, person: Person, signed_on: dt.date, by,
                          scan=None) -> VerificationAuthorization:
-    """Record an adult member's signed verification authorization (核对前置, S2)."""
+    """Record an adult member's signed verification authorization (核对前置, S2).
+
+    `scan` is the signed form (PDF, JPEG or PNG), kept with its SHA-256; no verification query
+    runs on a member without it. Recording the authorization again with a scan attaches the
+    scan to an authorization recorded without one; a scan on file is never replaced.
+    """
+    from cases.verification.files import read_scan
+
     case = _lock(case)
     _require(perms.can_record_authorization(case, by))
+    _refuse_relative_conflict(case, by)
     if case.status not in (CaseStatus.RECEIVED, CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
         raise CaseActionError("not_allowed", "案件已进入后续环节，不能再补录核对授权书。")
     if case.kind not in AUTHORIZATION_KINDS:
@@ -276,24 +292,47 @@ def authorization_record(*, case: Case, person: Person, signed_on: dt.date, by,
         raise CaseActionError("member", "授权人必须是该家庭的在册成员。")
     if signed_on > timezone.localdate():
         raise CaseActionError("date", "签署日期不能晚于今天。")
-    auth, created = VerificationAuthorization.objects.get_or_create(
-        case=case, person=person,
-        defaults={"signed_on": signed_on, "recorded_by": by, "scan": scan or ""},
-    )
-    if created:
+    content, sha = read_scan(scan, "授权书扫描件") if scan else (None, "")
+    auth = VerificationAuthorization.objects.filter(case=case, person=person).first()
+    if auth is None:
+        auth = VerificationAuthorization(case=case, person=person, signed_on=signed_on,
+                                         recorded_by=by)
+        if content is not None:
+            auth.scan.save(content.name, content, save=False)
+            auth.scan_sha256, auth.scan_uploaded_at = sha, timezone.now()
+        auth.save()
         append_event(case, "authorization_recorded", actor=by, payload={
-            "person": person.pk, "signed_on": signed_on,
+            "person": person.pk, "signed_on": signed_on, "scan_sha256": sha,
+        })
+    elif content is not None:
+        if auth.scan:
+            raise CaseActionError("scan_on_file", f"{person.name}的授权书扫描件已上传，不能替换。")
+        auth.scan.save(content.name, content, save=False)
+        auth.scan_sha256, auth.scan_uploaded_at = sha, timezone.now()
+        auth.save(update_fields=["scan", "scan_sha256", "scan_uploaded_at"])
+        append_event(case, "authorization_scan_attached", actor=by, payload={
+            "person": person.pk, "scan_sha256": sha,
         })
     return auth
 
 
 @transaction.atomic
 def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str, by,
-                        assets_note: str = "") -> VerificationReport:
-    """Record the household economic-status verification result (S4), or the recheck (S5)."""
+                        assets_note: str = "", snapshot: dict | None = None
+                        ) -> VerificationReport:
+    """Record the household economic-status verification result (S4), or the recheck (S5).
+
+    Each report is the case's next version and points at the one before, so a recheck report
+    is a new version of the verification report. `snapshot`: the data sources' results the
+    report was compiled from (`cases.verification.services.report_compile`), kept with its
+    SHA-256; without it the report is a manually entered conclusion.
+    """
+    from cases.verification.services import snapshot_digest
+
     case = _lock(case)
     _require(perms.can_record_verification(case, by),
              "只有本镇街指定的核对专员才能录入核对结果。")
+    _refuse_relative_conflict(case, by)
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
         raise CaseActionError("not_allowed",
                               f"案件当前状态为“{_state_label(case.status)}”，不能录入核对结果。")
@@ -301,23 +340,47 @@ def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str,
         raise CaseActionError("conclusion", "请填写核对结论。")
     if monthly_income is None or Decimal(monthly_income) < 0:
         raise CaseActionError("income", "家庭月收入不能为负数。")
+    previous = case.verification_reports.order_by("-version", "-recorded_at").first()
     report = VerificationReport.objects.create(
         case=case, is_recheck=case.status == CaseStatus.RECHECK,
         monthly_income=Decimal(monthly_income), assets_note=assets_note,
         conclusion=conclusion, recorded_by=by, recorded_at=timezone.now(),
+        version=(previous.version + 1) if previous else 1, previous=previous,
+        basis=VerificationReport.Basis.RESULTS if snapshot else VerificationReport.Basis.MANUAL,
+        snapshot=snapshot or {}, snapshot_sha256=snapshot_digest(snapshot) if snapshot else "",
     )
     append_event(case, "recheck_report_recorded" if report.is_recheck
                  else "verification_recorded", actor=by,
-                 payload={"report": report.pk, "monthly_income": report.monthly_income})
+                 payload={"report": report.pk, "monthly_income": report.monthly_income,
+                          "version": report.version, "basis": report.basis,
+                          "snapshot_sha256": report.snapshot_sha256})
     return report
 
 
 @transaction.atomic
 def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[str],
-                      findings: str, by) -> HomeVisit:
-    """Record a 入户调查 (S4): at least two investigators."""
+                      findings: str = "", by, members_present: Iterable[int] = (),
+                      housing_type: str = "", housing_area: Decimal | None = None,
+                      housing_condition: str = "", durable_goods: str = "",
+                      vehicles: str = "", member_conditions: Iterable[dict] = (),
+                      income_sources: str = "", recommendation: str = "",
+                      conclusion: str = "", photos: Iterable = ()) -> HomeVisit:
+    """Record a 入户调查 (S4): at least two investigators, and what they saw.
+
+    Args:
+        members_present: pks of the household members present.
+        member_conditions: per member ``{"person": pk, "health": …, "labour": …,
+            "note": …}`` (HealthStatus / LabourCapacity values) as observed.
+        recommendation: a `HomeVisit.Recommendation` value; `conclusion` its reasons.
+        photos: uploaded images; each is checked, re-encoded and kept with its hash.
+        findings: a free summary; composed from the fields above when left blank.
+    """
+    from cases.models import HealthStatus, HomeVisitPhoto, LabourCapacity
+    from cases.verification.files import process_photo
+
     case = _lock(case)
     _require(perms.can_record_home_visit(case, by))
+    _refuse_relative_conflict(case, by)
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
         raise CaseActionError("not_allowed",
                               f"案件当前状态为“{_state_label(case.status)}”，不能录入入户调查。")
@@ -327,12 +390,47 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
                               "入户调查须由至少两名调查人员进行，请填写两人以上姓名。")
     if visited_on > timezone.localdate():
         raise CaseActionError("date", "调查日期不能晚于今天。")
+    members = {m.person_id: m.person for m in case.household.current_members()}
+    requested = list(dict.fromkeys(members_present))
+    present = [pk for pk in requested if pk in members]
+    if len(present) != len(requested):
+        raise CaseActionError("members", "在场人员须是该户在册成员。")
+    conditions = []
+    for row in member_conditions:
+        if row.get("person") not in members or row.get("health", "") not in \
+                ("", *HealthStatus.values) or row.get("labour", "") not in \
+                ("", *LabourCapacity.values):
+            raise CaseActionError("conditions", "成员健康与劳动能力填写有误。")
+        conditions.append({"person": row["person"], "name": members[row["person"]].name,
+                           "health": row.get("health", ""), "labour": row.get("labour", ""),
+                           "note": (row.get("note") or "")[:100]})
+    if housing_type and housing_type not in HomeVisit.Housing.values:
+        raise CaseActionError("housing", "住房类型无效。")
+    if recommendation and recommendation not in HomeVisit.Recommendation.values:
+        raise CaseActionError("recommendation", "调查意见无效。")
+    if not (findings or "").strip():
+        parts = [f"在场：{'、'.join(members[pk].name for pk in present)}" if present else "",
+                 f"住房：{HomeVisit.Housing(housing_type).label}" if housing_type else "",
+                 housing_condition, income_sources and f"收入来源：{income_sources}",
+                 conclusion]
+        findings = "；".join(p for p in parts if p)
     if not findings.strip():
-        raise CaseActionError("findings", "请填写调查情况。")
-    visit = HomeVisit.objects.create(case=case, visited_on=visited_on, investigators=names,
-                                     findings=findings, recorded_by=by)
+        raise CaseActionError("findings", "请填写调查情况或调查结论。")
+    photo_files = [process_photo(f, i) for i, f in enumerate(photos, 1)]
+    visit = HomeVisit.objects.create(
+        case=case, visited_on=visited_on, investigators=names, findings=findings,
+        recorded_by=by, members_present=present, housing_type=housing_type,
+        housing_area=housing_area, housing_condition=housing_condition,
+        durable_goods=durable_goods, vehicles=vehicles, member_conditions=conditions,
+        income_sources=income_sources, recommendation=recommendation, conclusion=conclusion)
+    for content, sha, width, height in photo_files:
+        photo = HomeVisitPhoto(visit=visit, sha256=sha, width=width, height=height,
+                               uploaded_by=by)
+        photo.image.save(content.name, content, save=False)
+        photo.save()
     append_event(case, "home_visit_recorded", actor=by,
-                 payload={"visit": visit.pk, "visited_on": visited_on, "investigators": names})
+                 payload={"visit": visit.pk, "visited_on": visited_on, "investigators": names,
+                          "photos": [sha for _, sha, _, _ in photo_files]})
     return visit
 
 

@@ -28,6 +28,38 @@ urlpatterns += [
     path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
 ]
 
+# Verification, confidentiality, assessment, relatives of staff, home visits (S2, S4, S19, S20).
+from cases.views import home_visit, verification  # noqa: E402
+
+urlpatterns += [
+    path("verification/", verification.verification_home, name="verification_home"),
+    path("verification/import/", verification.verification_import,
+         name="verification_import"),
+    path("verification/access-log/", verification.access_log, name="verification_access_log"),
+    path("verification/requests/<int:pk>/cancel/", verification.verification_cancel,
+         name="verification_cancel"),
+    path("verification/reports/<int:pk>/print/", verification.verification_report_print,
+         name="verification_report_print"),
+    path("verification/reports/<int:pk>/export/", verification.verification_report_export,
+         name="verification_report_export"),
+    path("cases/<int:pk>/verification/", verification.verification_case,
+         name="verification_case"),
+    path("cases/<int:pk>/verification/query/", verification.verification_query,
+         name="verification_query"),
+    path("cases/<int:pk>/verification/compile/", verification.verification_compile,
+         name="verification_compile"),
+    path("cases/<int:pk>/verification/request-sheet/", verification.verification_request_sheet,
+         name="verification_request_sheet"),
+    path("cases/<int:pk>/authorizations/", verification.authorization_scans,
+         name="authorization_scans"),
+    path("cases/<int:pk>/assessment/", verification.assessment, name="assessment"),
+    path("cases/<int:pk>/home-visit/", home_visit.home_visit_new, name="home_visit_new"),
+    path("cases/<int:pk>/home-visit/done/", home_visit.home_visit_done, name="home_visit_done"),
+    path("home-visit-photos/<int:pk>/", verification.home_visit_photo, name="home_visit_photo"),
+    path("relatives/", verification.relatives_page, name="relatives"),
+    path("relatives/cases/", verification.relative_cases, name="relative_cases"),
+]
+
 # Workspaces.
 from cases.views import workspaces  # noqa: E402
 

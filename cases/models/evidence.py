@@ -15,6 +15,8 @@ class VerificationAuthorization(models.Model):
     person = models.ForeignKey("cases.Person", verbose_name="授权人", on_delete=models.PROTECT)
     signed_on = models.DateField("签署日期")
     scan = models.FileField("授权书扫描件", upload_to="authorizations/%Y/%m/", blank=True)
+    scan_sha256 = models.CharField("扫描件SHA-256", max_length=64, blank=True)
+    scan_uploaded_at = models.DateTimeField("扫描件上传时间", null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
                                     on_delete=models.PROTECT)
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
@@ -30,7 +32,16 @@ class VerificationAuthorization(models.Model):
 
 
 class VerificationReport(models.Model):
-    """A recorded household economic-status verification result (or recheck, S5)."""
+    """A recorded household economic-status verification result (or recheck, S5).
+
+    Reports are versioned per case: each new report (a recheck included) gets the next
+    version and points at the one it supersedes. A report compiled from the data sources'
+    results keeps them in `snapshot`, with its SHA-256, exactly as they were when compiled.
+    """
+
+    class Basis(models.TextChoices):
+        MANUAL = "manual", "人工录入核对结论"
+        RESULTS = "results", "依据数据源核对结果生成"
 
     case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
                              related_name="verification_reports")
@@ -41,6 +52,13 @@ class VerificationReport(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核对人",
                                     on_delete=models.PROTECT)
     recorded_at = models.DateTimeField("录入时间")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    previous = models.ForeignKey("self", verbose_name="上一版本", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField("生成方式", max_length=8, choices=Basis.choices,
+                             default=Basis.MANUAL)
+    snapshot = models.JSONField("核对结果明细", default=dict, blank=True)
+    snapshot_sha256 = models.CharField("明细SHA-256", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "家庭经济状况核对报告"
@@ -48,17 +66,48 @@ class VerificationReport(models.Model):
         ordering = ["recorded_at"]
 
     def __str__(self) -> str:
-        return f"{'复查' if self.is_recheck else '核对'}报告 {self.case_id}"
+        return f"{'复查' if self.is_recheck else '核对'}报告 {self.case_id} 第{self.version}版"
 
 
 class HomeVisit(models.Model):
-    """A recorded 入户调查 with at least two investigators (S4)."""
+    """A recorded 入户调查 with at least two investigators (S4).
+
+    What was seen is kept field by field (LS2018's 入户调查登记表): members present, housing,
+    durable goods and vehicles, each member's health and labour capacity, income sources, and
+    the investigators' conclusion; photos are `HomeVisitPhoto` rows.
+    """
+
+    class Housing(models.TextChoices):
+        COMMERCIAL = "commercial", "商品房"
+        SELF_BUILT = "self_built", "自建房"
+        RESETTLEMENT = "resettlement", "安置房"
+        RENTED = "rented", "租房"
+        WITH_CHILDREN = "with_children", "随子女居住"
+        OTHER = "other", "其他"
+
+    class Recommendation(models.TextChoices):
+        ELIGIBLE = "eligible", "初步符合救助条件"
+        INELIGIBLE = "ineligible", "初步不符合救助条件"
+        UNCERTAIN = "uncertain", "需进一步核实"
 
     case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
                              related_name="home_visits")
     visited_on = models.DateField("调查日期")
     investigators = models.JSONField("调查人员", default=list)
     findings = models.TextField("调查情况")
+    members_present = models.JSONField("在场家庭成员", default=list, blank=True)
+    housing_type = models.CharField("住房类型", max_length=16, choices=Housing.choices,
+                                    blank=True)
+    housing_area = models.DecimalField("住房面积(平方米)", max_digits=7, decimal_places=1,
+                                       null=True, blank=True)
+    housing_condition = models.CharField("住房状况", max_length=200, blank=True)
+    durable_goods = models.CharField("家用电器等耐用品", max_length=300, blank=True)
+    vehicles = models.CharField("车辆、大型农机具", max_length=300, blank=True)
+    member_conditions = models.JSONField("成员健康与劳动能力", default=list, blank=True)
+    income_sources = models.TextField("观察到的收入来源", blank=True)
+    recommendation = models.CharField("调查意见", max_length=12,
+                                      choices=Recommendation.choices, blank=True)
+    conclusion = models.TextField("调查结论", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
                                     on_delete=models.PROTECT)
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)

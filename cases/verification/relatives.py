@@ -1,0 +1,151 @@
+"""Close relatives of staff (近亲属备案): flags, the 回避 rule, and the bureau's list.
+
+A case is a "relative's application" when its applicant or any current member of its
+household has the ID number of an active declaration. The staff member who made that
+declaration may not handle or sign off the case; everybody sees the flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases import idnumber, scoping
+from cases.errors import CaseActionError
+from cases.models import Case, Membership, StaffPost, StaffRelative, Township, Village
+from cases.permissions import Role
+
+
+@dataclass(frozen=True)
+class RelativeFlag:
+    declaration: StaffRelative
+    member_name: str
+
+    @property
+    def text(self) -> str:
+        d = self.declaration
+        place = d.village.short_name if d.village_id else d.township.name
+        post = POST_WORDS[d.post]
+        return (f"{self.member_name}是{place}{post}{d.staff_name}"
+                f"备案的近亲属（{d.get_relationship_display()}）")
+
+
+POST_WORDS = {StaffPost.TOWNSHIP_STAFF: "工作人员", StaffPost.VILLAGE_CADRE: "干部",
+              StaffPost.ASSISTANT: "协理员"}
+
+
+def active_declarations(on: dt.date | None = None) -> QuerySet[StaffRelative]:
+    on = on or timezone.localdate()
+    return StaffRelative.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
+def _member_ids(case: Case) -> dict[str, str]:
+    """ID number → name of the applicant and the household's current members."""
+    rows = dict(Membership.objects.filter(household_id=case.household_id,
+                                          ended_on__isnull=True)
+                .values_list("person__id_number", "person__name"))
+    rows.setdefault(case.applicant.id_number, case.applicant.name)
+    return rows
+
+
+def flags_for(case: Case) -> list[RelativeFlag]:
+    """Every active declaration that matches someone in the case's household."""
+    members = _member_ids(case)
+    declarations = (active_declarations().filter(relative_id_number__in=list(members))
+                    .select_related("township", "village", "staff_user")
+                    .order_by("relative_id_number", "id"))
+    return [RelativeFlag(d, members[d.relative_id_number]) for d in declarations]
+
+
+def conflict_message(case: Case, user) -> str:
+    """The refusal text when `user` declared a relative in the case's household, else ''."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    members = _member_ids(case)
+    hit = (active_declarations().filter(staff_user=user, relative_id_number__in=list(members))
+           .first())
+    if hit is None:
+        return ""
+    return (f"申请家庭成员{members[hit.relative_id_number]}是您备案的近亲属"
+            f"（{hit.get_relationship_display()}），按回避规定，您不能经办或审批该案件。")
+
+
+def require_no_conflict(case: Case, user) -> None:
+    message = conflict_message(case, user)
+    if message:
+        raise CaseActionError("relative_conflict", message)
+
+
+def relative_cases() -> QuerySet[Case]:
+    """Cases whose applicant or current household member is a declared relative (bureau)."""
+    ids = list(active_declarations().values_list("relative_id_number", flat=True).distinct())
+    if not ids:
+        return Case.objects.none()
+    households = Membership.objects.filter(ended_on__isnull=True,
+                                           person__id_number__in=ids).values("household_id")
+    return Case.objects.filter(Q(applicant__id_number__in=ids)
+                               | Q(household_id__in=households)).distinct()
+
+
+# --- Declaring ------------------------------------------------------------------------------
+def can_declare_for(user, township: Township) -> bool:
+    """Township staff declare their own relatives and record village cadres' declarations for
+    their townships; assistants declare their own; district staff record any."""
+    if scoping.sees_whole_district(user):
+        return True
+    return scoping.has_role(user, Role.CLERK, Role.LEADER, Role.VERIFIER) and \
+        scoping.townships_for(user).filter(pk=township.pk).exists()
+
+
+@transaction.atomic
+def relative_declare(*, by, staff_name: str, post: str, township: Township,
+                     relative_name: str, relative_id_number: str, relationship: str,
+                     declared_on: dt.date, staff_user=None, village: Village | None = None,
+                     note: str = "") -> StaffRelative:
+    """Record one declared close relative.
+
+    Args:
+        by: who records it: the staff member (for themselves), or township/district staff
+            recording a village cadre's declaration.
+        staff_user: the declaring staff member's account (None for a cadre without one).
+        Other args: the declaration's fields (`StaffRelative`).
+
+    Returns:
+        The declaration.
+    """
+    from django.core.exceptions import ValidationError
+
+    own = staff_user is not None and staff_user.pk == by.pk
+    if own:
+        if village is not None and scoping.has_role(by, Role.ASSISTANT) and \
+                scoping.villages_for(by).filter(pk=village.pk).exists():
+            township = village.township
+        elif not scoping.townships_for(by).filter(pk=township.pk).exists():
+            raise CaseActionError("place", "请选择您所在的镇街或协理的村(社区)。")
+    elif not can_declare_for(by, township):
+        raise CaseActionError("forbidden", "您不能为该镇街的人员录入近亲属备案。")
+    if village is not None and village.township_id != township.pk:
+        raise CaseActionError("village", "所选村(社区)不属于该镇街。")
+    if post not in StaffPost.values:
+        raise CaseActionError("post", "请选择备案人岗位。")
+    number = idnumber.normalize(relative_id_number or "")
+    try:
+        idnumber.validate_id_number(number)
+    except ValidationError as exc:
+        raise CaseActionError("id_number", "；".join(exc.messages)) from exc
+    if not (staff_name or "").strip() or not (relative_name or "").strip():
+        raise CaseActionError("name", "请填写备案人和近亲属的姓名。")
+    if declared_on > timezone.localdate():
+        raise CaseActionError("date", "备案日期不能晚于今天。")
+    if active_declarations().filter(staff_name=staff_name.strip(), township=township,
+                                    relative_id_number=number).exists():
+        raise CaseActionError("duplicate", "该近亲属已由同一备案人备案。")
+    return StaffRelative.objects.create(
+        staff_user=staff_user, staff_name=staff_name.strip(), post=post, township=township,
+        village=village, relative_name=relative_name.strip(), relative_id_number=number,
+        relationship=relationship, declared_on=declared_on, note=note, recorded_by=by,
+    )
