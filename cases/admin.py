@@ -6,7 +6,11 @@ the services on the case page.
 
 from django.contrib import admin
 
-from cases import admin_calendar, admin_users  # noqa: F401  (their registrations)
+from cases import (  # noqa: F401  (their registrations)
+    admin_calendar,
+    admin_users,
+    admin_verification,
+)
 from cases.models import (
     AccessLog,
     Appraisal,

@@ -1,6 +1,7 @@
 """Template context shared by every staff page: the user's roles and places."""
 
 from cases import scoping
+from cases.permissions import Role
 
 
 def workspace(request):
@@ -11,6 +12,9 @@ def workspace(request):
         "user_roles": sorted(r.value for r in scoping.roles_of(user)),
         "sees_whole_district": scoping.sees_whole_district(user),
         "display_name": f"{user.last_name}{user.first_name}" or user.username,
+        "is_leader": scoping.has_role(user, Role.LEADER),
+        "is_verifier": scoping.has_role(user, Role.VERIFIER),
+        "works_in_villages": scoping.has_role(user, Role.CLERK, Role.ASSISTANT, Role.LEADER),
     }
 
 

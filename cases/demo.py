@@ -250,5 +250,9 @@ def seed_all(stdout=None) -> dict:
     sync_roles()
     users = seed_users()
     households = seed_households()
+    from cases.verification.demo import seed_verification
+
+    seed_verification(by=users["bureau"])
     cases = seed_cases(users, households)
+    seed_verification(by=users["bureau"])
     return {"users": users, "households": households, "cases": cases}

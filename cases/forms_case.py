@@ -12,7 +12,7 @@ from cases.workflow import CaseKind
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseCreateForm(forms.Form):

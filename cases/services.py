@@ -80,6 +80,9 @@ def available_actions(case: Case, user) -> list[dict]:
     as `blocked_by` so the page can say what is still missing.
     """
     result = []
+    from cases.verification.relatives import conflict_message
+
+    conflict = conflict_message(case, user)
     for t in case.get_all_status_transitions():
         if t.source not in (case.status, "*") or not t.has_perm(case, user):
             continue
@@ -87,6 +90,8 @@ def available_actions(case: Case, user) -> list[dict]:
             continue
         missing = [c.message for c in t.conditions
                    if not getattr(c, "from_input", False) and not c(case)]
+        if conflict:
+            missing.insert(0, conflict)
         result.append({"name": t.name, "label": t.custom.get("label", t.name),
                        "clauses": t.custom.get("clauses", []), "blocked_by": missing})
     return result
@@ -255,6 +260,7 @@ def case_create(*, household: Household, applicant: Person, kind: str, by,
         status=CaseStatus.EMERGENCY_REPORTED if emergency else CaseStatus.RECEIVED,
         reported_at=applied_at if emergency else None,
     )
+    _refuse_relative_conflict(case, by)
     if kind in (CaseKind.DIBAO, CaseKind.TEKUN) and case.conflicting_cases().exists():
         raise CaseActionError("covered", rules.applicant_not_already_covered.message)
     case.save()

@@ -59,7 +59,7 @@ def make_user(username: str, role: Role | Iterable[Role] | None, townships=(), v
 
 
 def _born(n: int) -> dt.date:
-    return dt.date(1940, 1, 1) + dt.timedelta(days=(n * 37) % 29000)
+    return dt.date(1940, 1, 1) + dt.timedelta(days=(n * 37) % 18000)  # adults: born 1940–1989
 
 
 class PersonFactory(DjangoModelFactory):

@@ -31,6 +31,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lanshan-aid@localhost")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# The public address of the site, printed in the QR code on every issued notice so that a
+# paper notice can be checked (e.g. https://jiuzhu.lanshan.gov.cn). Empty: a relative link.
+DOCUMENTS_PUBLIC_BASE_URL = env.str("DOCUMENTS_PUBLIC_BASE_URL", default="")
 # Security (docs/security.md). HTTPS: redirect to https, secure cookies and HSTS; on by default
 # whenever DEBUG is off. Off only where TLS is not in place yet, which 等保 does not allow.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
@@ -308,6 +311,17 @@ PUBLICITY_DAYS = env.int("PUBLICITY_DAYS", default=7)
 EMERGENCY_AID_HOURS = env.int("EMERGENCY_AID_HOURS", default=24)
 EMERGENCY_REGISTRATION_WORKDAYS = env.int("EMERGENCY_REGISTRATION_WORKDAYS", default=5)
 PUBLICITY_PAUSES_DECISION_CLOCK = env.bool("PUBLICITY_PAUSES_DECISION_CLOCK", default=True)
+
+# Benefit amounts (cases/verification/assessment.py). No published Shandong/Linyi rounding
+# rule was found: `yuan_up` (不足1元按1元计) by default; `fen` or `yuan_half_up` otherwise.
+ASSISTANCE_AMOUNT_ROUNDING = env.str("ASSISTANCE_AMOUNT_ROUNDING", default="yuan_up")
+# The deterministic simulated data source for verification (demo and tests only).
+VERIFICATION_SIMULATED_SOURCE = env.bool("VERIFICATION_SIMULATED_SOURCE", default=DEBUG)
+# Flags on the bureau's access-log review: persons looked up per officer per day, and the
+# working hours outside which a look-up is flagged.
+VERIFICATION_DAILY_PERSONS_LIMIT = env.int("VERIFICATION_DAILY_PERSONS_LIMIT", default=40)
+VERIFICATION_WORK_HOURS = tuple(env.list("VERIFICATION_WORK_HOURS", subcast=int,
+                                         default=[7, 20]))
 
 # --- Deadline enforcement: sweeps, reminders, publicity close, periodic review -------------
 # The beat schedule (CELERY_BEAT_SCHEDULE above) is code, not django-celery-beat: the cadence is

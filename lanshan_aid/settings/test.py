@@ -15,6 +15,8 @@ SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # n
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Base reads these with DEBUG's demo default; the suite runs as production would.
+VERIFICATION_SIMULATED_SOURCE = env.bool("VERIFICATION_SIMULATED_SOURCE", default=False)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lanshan-aid-media-"))
 STORAGES = {
