@@ -19,7 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # many times slower; fontconfig) and the Noto CJK fonts for Chinese notices and pages.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig postgresql-client \
       fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 
@@ -63,8 +63,17 @@ upstream lanshan_aid_web {
     server web:8000;
 }
 
+# Plain HTTP only redirects: the application sends its pages over TLS alone (等保 8.1.2.2).
 server {
     listen 80 default_server;
+    return 301 https://$host$request_uri;
+}
+
+server {
+    listen 443 ssl default_server;
+    ssl_certificate /etc/nginx/tls/server.crt;
+    ssl_certificate_key /etc/nginx/tls/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
     client_max_body_size 25m;
 
     location /static/ {
@@ -77,7 +86,7 @@ server {
         proxy_pass http://lanshan_aid_web;
         proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Proto https;
         proxy_read_timeout 120s;
     }
 }
