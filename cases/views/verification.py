@@ -322,7 +322,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The bureau's access-log review ---------------------------------------------------------
 def _bureau_only(user) -> None:
-    if not (scoping.has_role(user, Role.BUREAU, Role.SYSADMIN)
+    if not (scoping.has_role(user, Role.BUREAU, Role.SYSADMIN, Role.AUDITOR)
             or getattr(user, "is_superuser", False)):
         raise PermissionDenied("只有区民政局工作人员可以查看此页面。")
 
