@@ -20,6 +20,9 @@ from cases.models import (
     HomeVisit,
     Household,
     Membership,
+    Notification,
+    NotificationDelivery,
+    NotificationProfile,
     Objection,
     OrgChange,
     Person,
@@ -157,3 +160,13 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+for model in (Notification, NotificationDelivery):
+    admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(NotificationProfile)
+class NotificationProfileAdmin(admin.ModelAdmin):
+    list_display = ["user"]
+    raw_id_fields = ["user"]

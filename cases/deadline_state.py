@@ -25,15 +25,14 @@ class ClockRow:
     due_if_publicity_counted: dt.datetime | None
 
 
-def _workdays_left(today: dt.date, due_day: dt.date) -> int | None:
-    from cases.calendar import CalendarUnknownYear, count_workdays
+def _workdays_left(today: dt.date, due_day: dt.date) -> int:
+    """Working days left, counting a year without an entered schedule Monday–Friday (as the
+    sweep does; such clocks are labelled 暂定 on the page)."""
+    from cases.calendar import count_workdays
 
-    try:
-        if due_day >= today:
-            return count_workdays(today, due_day)
-        return -count_workdays(due_day, today)
-    except CalendarUnknownYear:
-        return None
+    if due_day >= today:
+        return count_workdays(today, due_day, provisional=True)
+    return -count_workdays(due_day, today, provisional=True)
 
 
 def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str, str]:
@@ -55,7 +54,7 @@ def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str
             return "at_risk", "临期"
         return "ok", "计时中"
     left = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
-    if left is not None and left <= AT_RISK_WORKDAYS:
+    if left <= AT_RISK_WORKDAYS:
         return "at_risk", "临期"
     return "ok", "计时中"
 
@@ -77,10 +76,9 @@ def clock_rows(case, now: dt.datetime | None = None) -> list[ClockRow]:
             left = f"剩余{days}天" if days >= 0 else f"已超{-days}天"
         else:
             n = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
-            if n is None:
-                left = "日历未确认，暂按周一至周五计算"
-            else:
-                left = f"剩余{n}个工作日" if n >= 0 else f"已超{-n}个工作日"
+            left = f"剩余{n}个工作日" if n >= 0 else f"已超{-n}个工作日"
+            if not deadline.calendar_confirmed:
+                left += "（暂定）"
         alt = (deadline.explanation or {}).get("due_if_publicity_counted")
         rows.append(ClockRow(deadline, state, label, left,
                              dt.datetime.fromisoformat(alt) if alt else None))

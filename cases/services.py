@@ -52,7 +52,9 @@ FORBIDDEN_MESSAGE = "您没有在该镇街执行此操作的权限。"
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related(
+    # Lock the case row only: the joined township, village and household rows stay free, so
+    # actions on different cases of one township never wait for each other.
+    return Case.objects.select_for_update(of=("self",)).select_related(
         "household", "township", "village", "applicant").get(pk=pk)
 
 
@@ -201,9 +203,12 @@ def _resume_decision_clock(case: Case, at: dt.datetime) -> None:
                                   "then": due.explanation}
         deadline.status = DeadlineStatus.OPEN
         deadline.due_at = due.due_at
+        # A new due moment is a new clock for the reminders.
+        deadline.at_risk_at = deadline.breached_at = deadline.escalated_at = None
         deadline.calendar_confirmed = deadline.calendar_confirmed and due.confirmed
         deadline.explanation = explanation
-        deadline.save(update_fields=["status", "due_at", "calendar_confirmed", "explanation"])
+        deadline.save(update_fields=["status", "due_at", "calendar_confirmed", "explanation",
+                                     "at_risk_at", "breached_at", "escalated_at"])
         append_event(case, "deadline_resumed", payload={
             "kind": deadline.kind, "due_at": deadline.due_at,
         })
@@ -661,6 +666,7 @@ def case_terminate(*, case: Case, by, reason: str) -> Case:
         raise CaseActionError("reason", "终止保障必须写明理由。")
     case.decision_reason = reason
     case, _ = _transition(case, "terminate", by, note=reason)
+    _settle_clocks(case, [DeadlineKind.PERIODIC_REVIEW], cancel=True)
     _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "terminate"})
     return case
 

@@ -66,6 +66,7 @@ EVENT_LABELS = {
     "deadline_resumed": "恢复计时",
     "deadline_recomputed": "按新录入日历重算到期日",
     "document_issued": "出具文书",
+    "periodic_review": "动态管理复核",
     "publicity_enlisted": "列入公示批次",
     "publicity_posted": "确认公示张贴",
     "objection_handled": "登记异议处理情况",

@@ -297,7 +297,10 @@ def test_staff_of_another_township_are_not_told(village_a, staff, clerk_b, towns
 def test_an_open_clock_of_an_ended_case_is_not_a_duty(village_a, staff):
     case = _build(S.TERMINATED, village_a, staff)
     review = _clock(case, DeadlineKind.PERIODIC_REVIEW)
-    assert review.status == DeadlineStatus.OPEN  # case_terminate leaves it running
+    assert review.status == DeadlineStatus.CANCELLED  # termination ends the review clock
+    # A clock left open by older data must still not become a duty.
+    Deadline.objects.filter(pk=review.pk).update(status=DeadlineStatus.OPEN)
+    review.refresh_from_db()
     with at(review.due_at + MINUTE):
         result = sweep_deadlines()
     assert result.breached == 0
