@@ -589,8 +589,11 @@ def case_sign_off(*, case: Case, by, note: str = "") -> Case:
                           payload={"amount": case.approved_amount})
     _settle_clocks(case, [DeadlineKind.DECISION], at=now)
     _start_review_clock(case, now)
-    _issue(case, DocumentKind.APPROVAL_FORM, by)
+    table = _issue(case, DocumentKind.APPROVAL_FORM, by)
     _issue(case, DocumentKind.APPROVAL_NOTICE, by)
+    from documents.district import district_report_file
+
+    district_report_file(document=table)  # S18: the table goes to the district's inbox
     return case
 
 
@@ -817,11 +820,11 @@ def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
 
 # --- Documents -------------------------------------------------------------------------------
 
-def _issue(case: Case, kind: str, by, extra: dict | None = None) -> None:
+def _issue(case: Case, kind: str, by, extra: dict | None = None):
     """Issue a standardized document inside the transition's transaction (S13)."""
     from documents.services import document_issue  # documents builds on cases: import late
 
-    document_issue(case=case, kind=kind, by=by, extra=extra)
+    return document_issue(case=case, kind=kind, by=by, extra=extra)
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents import views
+from documents import views, views_district
 
 urlpatterns = [
     path("documents/<int:pk>/pdf/", views.document_download, name="document_download"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("documents/households/<int:pk>/archive.zip", views.household_archive_zip,
          name="household_archive_zip"),
     path("documents/cases/<int:pk>/bundle.pdf", views.case_bundle_pdf, name="case_bundle_pdf"),
+    path("district/approval-tables/", views_district.district_reports, name="district_reports"),
+    path("district/approval-tables/<int:pk>/ack/", views_district.district_report_ack,
+         name="district_report_ack"),
     # Public (login_not_required): the QR code on every issued document points here.
     path("verify/", views.verify_lookup, name="verify_lookup"),
     path("verify/<str:code>/", views.document_verify, name="verify_document"),

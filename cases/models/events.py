@@ -67,6 +67,8 @@ EVENT_LABELS = {
     "deadline_recomputed": "按新录入日历重算到期日",
     "document_issued": "出具文书",
     "periodic_review": "动态管理复核",
+    "district_report_filed": "审核审批表报送区民政局",
+    "district_report_acknowledged": "区民政局签收审核审批表",
     "publicity_enlisted": "列入公示批次",
     "publicity_posted": "确认公示张贴",
     "objection_handled": "登记异议处理情况",

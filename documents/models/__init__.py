@@ -2,6 +2,7 @@
 signature images."""
 
 from .delivery import Delivery, DeliveryMethod, DeliveryOutcome, PhoneNotification
+from .district import DistrictReport
 from .images import SignatureImage, TownshipSeal
 from .issued import DocumentCounter, ImmutableDocumentError, IssuedDocument
 
@@ -9,6 +10,7 @@ __all__ = [
     "Delivery",
     "DeliveryMethod",
     "DeliveryOutcome",
+    "DistrictReport",
     "DocumentCounter",
     "ImmutableDocumentError",
     "IssuedDocument",
