@@ -98,6 +98,10 @@ AGE_DAYS = {
 }
 FINAL_AGE_DAYS = (1, 1095)
 ESCALATION_HOURS = getattr(settings, "EMERGENCY_ESCALATION_HOURS", 12)
+# A case's nearest open due moment, if the model keeps it (recommended for the case list).
+NEXT_DUE_FIELD = any(f.name == "next_due_at" for f in Case._meta.concrete_fields)
+# A household's township, if the model keeps a copy (recommended for the household list).
+HOUSEHOLD_TOWNSHIP_FIELD = any(f.name == "township" for f in Household._meta.concrete_fields)
 
 SURNAMES = ("王" * 9 + "张" * 8 + "李" * 8 + "刘" * 6 + "陈" * 4 + "杨" * 4 + "赵" * 3
             + "孙" * 3 + "徐" * 3 + "朱" * 2 + "高" * 2 + "马" * 2 + "胡郭何林周吴黄罗宋郑"
@@ -211,17 +215,16 @@ class IdNumbers:
     def __init__(self):
         self.used: dict[tuple[int, int], int] = {}
 
-    @staticmethod
-    def _slot(number: str) -> tuple[tuple[int, int], int]:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        order = int(number[14:17])
-        region = REGIONS.index(number[:6]) if number[:6] in REGIONS else len(REGIONS)
-        return (born.toordinal(), order % 2), region * 500 + order // 2
-
     def load(self, numbers: Iterable[str]) -> None:
-        """Mark every existing number's slot as taken (for a top-up run)."""
+        """Mark every existing number's slot as taken (for a top-up run). Numbers of other
+        regions cannot collide with generated ones and are skipped."""
         for number in numbers:
-            key, slot = self._slot(number)
+            if number[:6] not in REGIONS:
+                continue
+            born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            order = int(number[14:17])
+            key = (born.toordinal(), order % 2)
+            slot = REGIONS.index(number[:6]) * 500 + order // 2
             if slot >= self.used.get(key, 0):
                 self.used[key] = slot + 1
 
@@ -535,14 +538,16 @@ class Generator:
                             "disability_grade disability_type health labour_capacity "
                             "occupation created_at updated_at")
         self.household = Table(Household, "id village_id address hukou_type head_id "
-                               "bank_name bank_account note created_at updated_at")
+                               "bank_name bank_account note created_at updated_at"
+                               + (" township_id" if HOUSEHOLD_TOWNSHIP_FIELD else ""))
         self.membership = Table(Membership, "id household_id person_id relationship "
                                 "started_on ended_on")
         self.case = Table(Case, "id number kind household_id applicant_id township_id "
                           "village_id hardship applied_at accepted_at decided_at "
                           "created_by_id proposed_amount approved_amount covered_persons "
                           "review_opinion decision_reason reported_at aid_given_at "
-                          "aid_amount aid_reason paperwork_complete updated_at status")
+                          "aid_amount aid_reason paperwork_complete updated_at status"
+                          + (" next_due_at" if NEXT_DUE_FIELD else ""))
         self.deadline = Table(Deadline, "id case_id kind clause unit amount start_at due_at "
                               "calendar_confirmed explanation status paused_at remaining "
                               "settled_at at_risk_at breached_at escalated_at")
@@ -602,6 +607,7 @@ class Generator:
             f"{rng.randint(1, 300)}号", "urban" if urban else "rural", head.id,
             "兰山农商银行" if rng.random() < 0.8 else "", str(rng.randint(10**15, 10**16 - 1))
             if rng.random() < 0.8 else "", SEED_MARK, created, created,
+            *((village.township_id,) if HOUSEHOLD_TOWNSHIP_FIELD else ()),
         ))
         whole = int(self.plan.cases_per_household)
         n_cases = whole + (rng.random() < self.plan.cases_per_household - whole)
@@ -715,7 +721,7 @@ class Generator:
             f.get("review_opinion", ""), f.get("decision_reason", ""),
             applied_at if kind == K.TEMP_EMERGENCY else None, f.get("aid_given_at"),
             f.get("aid_amount"), f.get("aid_reason", ""), f.get("paperwork_complete", False),
-            book.t, book.status,
+            book.t, book.status, *((book.next_due(),) if NEXT_DUE_FIELD else ()),
         ))
         return applied_at
 
@@ -1041,6 +1047,7 @@ class CaseBook:
         reason = "家庭人均收入已超过低保标准。"
         self.facts["decision_reason"] = reason
         self.move(self.staff.leader, "terminate", S.TERMINATED, note=reason)
+        self.settle(["periodic_review"], cancel=True)
 
     def step_reject(self) -> None:
         reason = "家庭人均收入高于低保标准。"
@@ -1076,6 +1083,11 @@ class CaseBook:
         self.move(self.staff.leader, "register_emergency", S.CLOSED, note=reason,
                   payload={"amount": amount})
         self.settle(["emergency_registration"])
+
+    def next_due(self) -> dt.datetime | None:
+        """The nearest due moment of the clocks still running (`Case.next_due_at`)."""
+        return min((r[D_DUE] for r in self.case.clocks.values() if r[D_STATUS] == "open"),
+                   default=None)
 
     def mark_open_clocks(self) -> None:
         """The sweep's marks on clocks still running, as if it had run all along: at risk
@@ -1191,8 +1203,7 @@ def _run(plan: Plan, chunk: int, progress, password: str, *, threaded: bool) -> 
     check_trail_format()
     staff = ensure_staff(password)
     ids = IdNumbers()
-    if plan.start:
-        ids.load(Person.objects.values_list("id_number", flat=True).iterator(chunk_size=20000))
+    ids.load(Person.objects.values_list("id_number", flat=True).iterator(chunk_size=20000))
     generator = Generator(plan, staff, timezone.now(), ids)
     first_ids(generator.tables)
     result = Result(rows={t.model.__name__: 0 for t in generator.tables})

@@ -85,9 +85,14 @@ def test_each_case_is_where_its_trail_says(seeded):
 
 
 def test_clocks_match_the_state(seeded):
-    """Decided and withdrawn cases run no decision clock; live emergency cases run theirs."""
-    done = [CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED]
+    """Decided and withdrawn cases run no decision clock, ended ones no clock at all; live
+    emergency cases run theirs."""
+    done = [CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED,
+            CaseStatus.TERMINATED]
     assert not Deadline.objects.filter(case__status__in=done, kind="decision",
+                                       status=DeadlineStatus.OPEN).exists()
+    ended = [CaseStatus.TERMINATED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED]
+    assert not Deadline.objects.filter(case__status__in=ended,
                                        status=DeadlineStatus.OPEN).exists()
     for case in Case.objects.filter(status=CaseStatus.EMERGENCY_REPORTED):
         assert case.deadlines.filter(kind="emergency_aid", status="open").exists()
