@@ -66,3 +66,16 @@ from cases.views import workspaces  # noqa: E402
 urlpatterns += [
     path("leader/queue/", workspaces.leader_queue, name="leader_queue"),
 ]
+
+# Public case status (no login), the bank roster export and its background jobs.
+from cases.views import exports, status  # noqa: E402
+
+urlpatterns += [
+    path("gongshi/chaxun/", status.public_case_status, name="public_case_status"),
+    path("exports/roster/", exports.roster_export, name="roster_export"),
+    path("exports/jobs/<uuid:job_id>/", exports.export_job, name="export_job"),
+    path("exports/jobs/<uuid:job_id>/progress/", exports.export_job_progress,
+         name="export_job_progress"),
+    path("exports/jobs/<uuid:job_id>/download/", exports.export_job_download,
+         name="export_job_download"),
+]

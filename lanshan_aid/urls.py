@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("publicity.urls")),
     path("", include("cases.urls")),
+    path("api/", include("cases.api.urls")),
 ]
 
 # Uploaded and issued files (MEDIA_ROOT) are never served by URL, not even in the demo: every

@@ -1,0 +1,277 @@
+"""What the API reads and writes: output schemas and the request bodies of the transitions.
+
+Personal data follows the pages: ID numbers are masked, phone numbers and bank accounts are
+not returned at all (the bank roster export is the one place they leave the system, logged).
+Every string a client sends is checked for NUL and lone surrogates, which no database column
+can store, so a malformed request is a 400, never a database error.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field, WithJsonSchema
+
+from cases.models import Appraisal, DeadlineKind, DeadlineStatus, DeadlineUnit, Objection
+from cases.workflow import CaseKind, CaseStatus
+
+
+def storable(value: str) -> str:
+    if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("包含无法保存的控制字符。")
+    return value
+
+
+def Text(max_length: int, *, min_length: int = 0):  # noqa: N802 - a type factory
+    """A storable string of at most `max_length` characters."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length),
+                     AfterValidator(storable)]
+
+
+LongText = Text(2000)
+RequiredText = Text(2000, min_length=1)
+Money = Annotated[
+    Decimal, Field(gt=Decimal("0"), max_digits=10, decimal_places=2),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 99999999.99,
+                    "description": "元，最多两位小数"}),
+]
+CaseStatusValue = Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
+CaseKindValue = Literal[tuple(CaseKind.values)]  # type: ignore[valid-type]
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+class ErrorOut(Schema):
+    """A refusal: `code` for programs, `message` (Chinese) for people."""
+
+    code: str
+    message: str
+    errors: dict[str, list[str]] = Field(default_factory=dict,
+                                         description="字段名 → 该字段的错误说明")
+
+
+# --- Places and people ------------------------------------------------------------------------
+
+class PlaceOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PersonBrief(Schema):
+    id: int
+    name: str
+    masked_id: str = Field(description="脱敏的公民身份号码")
+
+
+class MemberOut(PersonBrief):
+    relationship: str
+    relationship_label: str
+    gender: str
+    birth_date: dt.date
+
+
+# --- Households -------------------------------------------------------------------------------
+
+class HouseholdOut(Schema):
+    id: int
+    township: PlaceOut
+    village: PlaceOut
+    address: str
+    hukou_type: str
+    head: PersonBrief | None
+    member_count: int
+    updated_at: dt.datetime
+
+
+class CaseBrief(Schema):
+    id: int
+    number: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    applied_at: dt.datetime
+
+
+class HouseholdDetail(HouseholdOut):
+    members: list[MemberOut]
+    cases: list[CaseBrief]
+
+
+class HouseholdPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[HouseholdOut]
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+class CaseOut(CaseBrief):
+    township: PlaceOut
+    village: PlaceOut
+    household_id: int
+    applicant: PersonBrief
+    accepted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    next_due_at: dt.datetime | None = Field(description="最近一个计时中时限的到期时间")
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[CaseOut]
+
+
+class ActionOut(Schema):
+    name: str
+    label: str
+    clauses: list[str]
+    blocked_by: list[str] = Field(description="尚未满足的条件（中文说明）")
+    endpoint: str
+
+
+class DeadlineOut(Schema):
+    id: int
+    case_id: int
+    case_number: str
+    kind: str
+    kind_label: str
+    clause: str
+    unit: str
+    unit_label: str
+    amount: int
+    start_at: dt.datetime
+    due_at: dt.datetime
+    calendar_confirmed: bool
+    status: str
+    status_label: str
+    state: str = Field(description="ok / at_risk / breached / paused / met / met_late / "
+                                   "cancelled")
+    settled_at: dt.datetime | None
+
+
+class DeadlinePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[DeadlineOut]
+
+
+class EventOut(Schema):
+    seq: int
+    at: dt.datetime
+    action: str
+    action_label: str
+    actor: str
+    from_status: str
+    to_status: str
+    note: str
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    title: str
+    number: str
+    case_id: int | None
+    household_id: int
+    township: str
+    issued_at: dt.datetime
+    pages: int
+    size: int
+    sha256: str
+    superseded: bool
+    pdf_url: str
+
+
+class DocumentPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[DocumentOut]
+
+
+class CaseDetail(CaseOut):
+    hardship: str
+    proposed_amount: Decimal | None
+    approved_amount: Decimal | None
+    covered_persons: int | None
+    review_opinion: str
+    decision_reason: str
+    aid_amount: Decimal | None
+    actions: list[ActionOut]
+    deadlines: list[DeadlineOut]
+    events: list[EventOut]
+    documents: list[DocumentOut]
+
+
+# --- Transition bodies (one per action form in cases.forms_case) ------------------------------
+
+class NoteIn(Schema):
+    note: LongText = ""
+
+
+class WithdrawIn(Schema):
+    note: RequiredText = Field(description="申请人撤回申请的方式和理由")
+
+
+class ReasonIn(Schema):
+    reason: RequiredText = Field(description="理由（将写入告知书）")
+
+
+class RecheckIn(Schema):
+    content: RequiredText = Field(description="申请人对核对结果的异议")
+    channel: Literal[tuple(Objection.Channel.values)]  # type: ignore[valid-type]
+
+
+class ProposeApprovalIn(Schema):
+    amount: Money = Field(description="拟保障金额(元/月)")
+    covered_persons: int = Field(ge=1, le=30, description="保障人数")
+    opinion: RequiredText = Field(description="审核意见")
+
+
+class AmountReasonIn(Schema):
+    amount: Money
+    reason: RequiredText
+
+
+class RegisterEmergencyIn(AmountReasonIn):
+    paperwork_complete: bool = Field(description="经办人签字、盖章手续已补齐")
+
+
+def _plain_name(value: str) -> str:
+    if any(ch in value for ch in ",，\r\n"):
+        raise ValueError("姓名和身份中不能含逗号或换行。")
+    return value
+
+
+PlainName = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(storable),
+                      AfterValidator(_plain_name)]
+
+
+class ParticipantIn(Schema):
+    name: PlainName
+    capacity: Annotated[str, Field(max_length=40), AfterValidator(storable),
+                        AfterValidator(_plain_name)] = ""
+
+
+class AppraisalIn(Schema):
+    held_on: dt.date
+    place: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(storable)]
+    chair: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(storable)]
+    participants: list[ParticipantIn] = Field(min_length=3, max_length=200)
+    votes_for: int = Field(ge=0, le=10000)
+    votes_against: int = Field(ge=0, le=10000)
+    votes_abstain: int = Field(ge=0, le=10000)
+    outcome: Literal[tuple(Appraisal.Outcome.values)]  # type: ignore[valid-type]
+    notes: LongText = ""
+
+
+# Choices offered as query filters.
+DeadlineKindValue = Literal[tuple(DeadlineKind.values)]  # type: ignore[valid-type]
+DeadlineStatusValue = Literal[tuple(DeadlineStatus.values)]  # type: ignore[valid-type]
+DeadlineUnitValue = Literal[tuple(DeadlineUnit.values)]  # type: ignore[valid-type]

@@ -1,0 +1,165 @@
+"""Who is on a month's bank roster, with what, and how the workbook is written."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from cases import exports
+from tests.exports.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def roster(township, year, month):
+    out = io.BytesIO()
+    with at(2025, 6, 20):
+        result = exports.write_roster(township, year, month, out)
+    out.seek(0)
+    sheet = load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    return result, rows[:4], rows[4:-1], rows[-1]
+
+
+def by_number(rows):
+    return {row[2]: row for row in rows}
+
+
+def test_may_lists_the_entitlements_in_force_in_may(spring, township_a):
+    result, head, rows, total = roster(township_a, 2025, 5)
+    listed = by_number(rows)
+    assert set(listed) == {spring["april"].number, spring["may"].number,
+                           spring["suspended_june"].number}
+    assert result.rows == 3
+    assert "2025年5月" in head[0][0]
+    assert head[3][:6] == ("序号", "村(社区)", "案件编号", "救助类别", "户主姓名",
+                           "户主公民身份号码")
+    assert listed[spring["may"].number][10] == "本月起发放"
+    assert listed[spring["may"].number][3] == "特困人员救助供养"
+    assert listed[spring["april"].number][10] in ("", None)
+    assert total[0] == "合计" and total[1] == "3户"
+
+
+def test_the_bank_gets_full_id_and_account_numbers(spring, township_a):
+    _, head, rows, _ = roster(township_a, 2025, 5)
+    row = by_number(rows)[spring["april"].number]
+    household = spring["april"].household
+    assert row[5] == household.head.id_number  # in full, as text
+    assert row[6] == "临沂农商银行"
+    assert row[7] == "6200000000000000001"
+    assert "严禁外传" in head[2][0]
+
+
+def test_amount_is_the_one_in_force_at_the_end_of_the_month(spring, township_a):
+    _, _, may, may_total = roster(township_a, 2025, 5)
+    _, _, june, _ = roster(township_a, 2025, 6)
+    assert by_number(may)[spring["april"].number][9] == 650
+    assert by_number(june)[spring["april"].number][9] == 700
+    assert may_total[9] == 650 * 3
+
+
+def test_april_shows_starts_suspensions_and_terminations(spring, township_a):
+    _, _, rows, _ = roster(township_a, 2025, 4)
+    listed = by_number(rows)
+    assert set(listed) == {spring["april"].number, spring["suspended_april"].number,
+                           spring["terminated_april"].number, spring["suspended_june"].number}
+    assert listed[spring["suspended_april"].number][10] == "本月起发放；本月暂停发放"
+    assert listed[spring["terminated_april"].number][10] == "本月起发放；本月终止保障"
+
+
+def test_june_marks_the_suspension_during_the_month(spring, township_a):
+    _, _, rows, _ = roster(township_a, 2025, 6)
+    listed = by_number(rows)
+    assert listed[spring["suspended_june"].number][10] == "本月暂停发放"
+    assert spring["suspended_april"].number not in listed
+    assert spring["terminated_april"].number not in listed
+
+
+def test_other_townships_temporary_aid_and_pending_cases_are_never_listed(spring, township_a,
+                                                                        township_b):
+    _, _, rows, _ = roster(township_a, 2025, 6)
+    numbers = set(by_number(rows))
+    for name in ("other_township", "emergency", "pending"):
+        assert spring[name].number not in numbers
+    _, _, rows_b, _ = roster(township_b, 2025, 5)
+    assert set(by_number(rows_b)) == {spring["other_township"].number}
+
+
+def test_march_is_empty(spring, township_a):
+    result, _, rows, total = roster(township_a, 2025, 3)
+    assert rows == [] and result.rows == 0 and total[1] == "0户"
+
+
+def test_queries_do_not_grow_with_rows(spring, township_a):
+    with CaptureQueriesContext(connection) as few:
+        exports.write_roster(township_a, 2025, 3, io.BytesIO())
+    with CaptureQueriesContext(connection) as many:
+        exports.write_roster(township_a, 2025, 4, io.BytesIO())
+    assert len(many) == len(few)
+
+
+def test_memory_stays_bounded_while_writing(monkeypatch, township_a):
+    """Ten times the rows take far less than ten times the memory: rows are streamed through
+    the write-only workbook, not held (only openpyxl's table of distinct strings grows)."""
+    household = SimpleNamespace(head=None, head_id=None, bank_name="临沂农商银行",
+                                bank_account="6200000000000000000",
+                                village=SimpleNamespace(name="前十社区居民委员会"))
+    applicant = SimpleNamespace(name="王秀英", id_number="371302194001010000")
+
+    def fake_rows(n):
+        for i in range(n):
+            yield SimpleNamespace(
+                household=household, applicant=applicant, number=f"371302001-2025-DB-{i:05d}",
+                kind="dibao", covered_persons=2, amount_payload={"amount": "650.00"},
+                approved_amount=Decimal("650.00"), started_in_month=False,
+                status_at_start="approved", status_at_end="approved")
+
+    class FakeQuerySet:
+        def __init__(self, n):
+            self.n = n
+
+        def count(self):
+            return self.n
+
+        def iterator(self, chunk_size):
+            return fake_rows(self.n)
+
+    def peak(n):
+        monkeypatch.setattr(exports, "roster_queryset", lambda *a: FakeQuerySet(n))
+        tracemalloc.start()
+        exports.write_roster(township_a, 2025, 5, io.BytesIO())
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    small, large = peak(200), peak(2000)
+    assert large < small * 2, (small, large)
+
+
+def test_a_case_without_a_trail_is_taken_at_its_current_status(spring, township_a, clerk_a,
+                                                               village_a):
+    """Data carried over from before the system has no sign-off event."""
+    import datetime as dt
+
+    from cases.models import Case
+    from tests.exports.conftest import SH
+    from tests.factories import HouseholdFactory
+
+    household = HouseholdFactory(village=village_a, members=1)
+    legacy = Case.objects.create(
+        number="371302001-2019-DB-00001", kind="dibao", household=household,
+        applicant=household.head, township=township_a, village=village_a,
+        applied_at=dt.datetime(2019, 3, 1, tzinfo=SH), decided_at=dt.datetime(2019, 4, 1,
+                                                                             tzinfo=SH),
+        created_by=clerk_a, status="approved", approved_amount=500, covered_persons=1)
+    _, _, rows, _ = roster(township_a, 2025, 6)
+    row = by_number(rows)[legacy.number]
+    assert row[9] == 500
+    assert row[10] == "无审批轨迹，按当前状态列入"
