@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents import views, views_district
+from documents import views, views_attachments, views_district
 
 urlpatterns = [
     path("documents/<int:pk>/pdf/", views.document_download, name="document_download"),
@@ -13,6 +13,10 @@ urlpatterns = [
          name="household_archive_pdf"),
     path("documents/households/<int:pk>/archive.zip", views.household_archive_zip,
          name="household_archive_zip"),
+    path("documents/households/<int:pk>/attachments/", views_attachments.household_attachments,
+         name="household_attachments"),
+    path("documents/attachments/<int:pk>/", views_attachments.attachment_download,
+         name="attachment_download"),
     path("documents/cases/<int:pk>/bundle.pdf", views.case_bundle_pdf, name="case_bundle_pdf"),
     path("district/approval-tables/", views_district.district_reports, name="district_reports"),
     path("district/approval-tables/<int:pk>/ack/", views_district.district_report_ack,
