@@ -15,6 +15,7 @@ def workspace(request):
         "is_leader": scoping.has_role(user, Role.LEADER),
         "is_verifier": scoping.has_role(user, Role.VERIFIER),
         "works_in_villages": scoping.has_role(user, Role.CLERK, Role.ASSISTANT, Role.LEADER),
+        "may_export_roster": scoping.has_role(user, Role.CLERK, Role.LEADER, Role.BUREAU),
     }
 
 

@@ -86,9 +86,9 @@ class AppraisalForm(forms.Form):
     participants = forms.CharField(
         label="参加人员（每行一人：姓名，身份）", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="例如：王建国，村民代表")
-    votes_for = forms.IntegerField(label="同意票", min_value=0)
-    votes_against = forms.IntegerField(label="反对票", min_value=0)
-    votes_abstain = forms.IntegerField(label="弃权票", min_value=0)
+    votes_for = forms.IntegerField(label="同意票", min_value=0, max_value=1000)
+    votes_against = forms.IntegerField(label="反对票", min_value=0, max_value=1000)
+    votes_abstain = forms.IntegerField(label="弃权票", min_value=0, max_value=1000)
     outcome = forms.ChoiceField(label="评议结果", choices=Appraisal.Outcome.choices)
     notes = forms.CharField(label="评议情况", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -99,7 +99,8 @@ def _members(case: Case, on: dt.date) -> list[dict]:
 def _user(user) -> dict:
     if user is None:
         return {"name": "", "signature_src": ""}
-    name = (user.get_full_name() or user.get_username()).strip()
+    # Chinese order: family name first (王晓燕), not Django's "first last".
+    name = (f"{user.last_name}{user.first_name}" or user.get_username()).strip()
     return {"id": user.pk, "name": name, "signature_src": ""}
 
 
@@ -289,13 +290,31 @@ def _latest_report(case: Case, persons: int) -> dict | None:
     return _report(report, persons) if report else None
 
 
+def _standard_in_force(case: Case) -> str | None:
+    """The monthly 低保 standard the decision used: from the latest assessment, else the
+    dated standard in force on the decision day for the household's 户籍; blank if none."""
+    from cases.verification.selectors import assessment_for_document
+    from cases.verification.standards import MissingStandard, dibao_standard_on
+
+    assessment = assessment_for_document(case)
+    if assessment and assessment.get("standard"):
+        return str(assessment["standard"])
+    if case.kind != "dibao":
+        return None
+    day = timezone.localdate(case.decided_at) if case.decided_at else timezone.localdate()
+    try:
+        return str(dibao_standard_on(case.household.hukou_type, day).monthly)
+    except MissingStandard:
+        return None
+
+
 @builder(K.APPROVAL_FORM)
 def _approval_form(case: Case, ctx: dict, extra: dict, person, by) -> dict:
     publicity = _deadline(case, "publicity")
     appraisal = Appraisal.objects.filter(case=case).order_by("held_on", "id").last()
     return {
         "report": _latest_report(case, len(ctx["members"])),
-        "standard": extra.get("standard"),
+        "standard": extra.get("standard") or _standard_in_force(case),
         "amount": case.approved_amount or case.proposed_amount,
         "covered_persons": case.covered_persons or len(ctx["members"]),
         "publicity": ({"start": publicity.start_at, "end": publicity.due_at}

@@ -261,7 +261,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {  # see "Deadline enforcement" below
     "sweep-deadlines": {"task": "cases.sweep_deadlines", "schedule": 120.0},
     "deliver-notifications": {"task": "cases.deliver_notifications", "schedule": 60.0},
+    "purge-exports": {"task": "cases.purge_exports", "schedule": 3600.0},
+    "sweep-document-files": {"task": "documents.sweep_orphan_files", "schedule": 3600.0},
 }
+# Task modules that autodiscovery (tasks.py per app) does not find.
+CELERY_IMPORTS = ["cases.export_tasks"]
 
 # --- Logging ------------------------------------------------------------------------------
 # Every handler masks ID numbers and phone numbers (lanshan_aid.logging). Django's own loggers
