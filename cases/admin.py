@@ -11,6 +11,7 @@ from cases import (  # noqa: F401  (their registrations)
     admin_users,
     admin_verification,
 )
+from cases.admin_base import ReadOnlyAdmin
 from cases.models import (
     AccessLog,
     Appraisal,
@@ -31,19 +32,6 @@ from cases.models import (
     VerificationReport,
     Village,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only records: visible, never changed or deleted through the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Township)

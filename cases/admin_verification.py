@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from cases.admin_base import ReadOnlyAdmin
 from cases.errors import CaseActionError
 from cases.models import (
     Assessment,
@@ -26,17 +27,6 @@ from cases.models import (
     VerificationRequest,
     VerificationResult,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Standard)
@@ -167,7 +157,7 @@ class StaffRelativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationRequest)
-class VerificationRequestAdmin(ReadOnly):
+class VerificationRequestAdmin(ReadOnlyAdmin):
     list_display = ["number", "case", "person", "source", "status", "requested_by",
                     "requested_at"]
     list_filter = ["source", "status", "channel"]
@@ -175,19 +165,19 @@ class VerificationRequestAdmin(ReadOnly):
 
 
 @admin.register(VerificationResult)
-class VerificationResultAdmin(ReadOnly):
+class VerificationResultAdmin(ReadOnlyAdmin):
     list_display = ["request", "record_ref", "found", "category", "monthly_income",
                     "asset_kind", "asset_value", "received_at"]
     list_filter = ["found", "asset_kind"]
 
 
 @admin.register(VerificationImport)
-class VerificationImportAdmin(ReadOnly):
+class VerificationImportAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "rows", "created", "skipped", "imported_by", "imported_at"]
 
 
 @admin.register(VerificationAccess)
-class VerificationAccessAdmin(ReadOnly):
+class VerificationAccessAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "action", "allowed", "case", "purpose", "source", "ip"]
     list_filter = ["action", "allowed"]
     search_fields = ["user__username", "case__number"]
@@ -195,6 +185,6 @@ class VerificationAccessAdmin(ReadOnly):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnly):
+class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ["case", "version", "eligible", "amount", "computed_by", "computed_at"]
     list_filter = ["eligible"]
