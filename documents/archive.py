@@ -1,7 +1,8 @@
 """One household, one file (一户一档, S18): the index (卷内目录) and the exports.
 
 `archive_pdf(household)` → one PDF: the index first, then every document as it was issued
-(the stored bytes, never re-rendered) and the scans of signed delivery receipts.
+(the stored bytes, never re-rendered), the scans of signed delivery receipts and the
+household's attachments.
 `archive_zip(household)` → the index, each file under a readable name, and a manifest with
 every file's SHA-256.
 """
@@ -31,14 +32,14 @@ def _entry_pdf(entry: ArchiveEntry) -> bytes:
     if entry.document is not None and not entry.is_scan:
         with entry.document.pdf.open("rb") as fh:
             return fh.read()
-    scan = entry.delivery.receipt_scan
+    scan = entry.scan_file
     if Path(scan.name).suffix.lower() == ".pdf":
         with scan.open("rb") as fh:
             return fh.read()
     html = render_to_string("documents/archive/scan_page.html", {
         "src": Path(scan.path).resolve().as_uri(), "entry": entry,
     })
-    return html_to_pdf(strip_cjk_whitespace(html), label="送达回证扫描件").content
+    return html_to_pdf(strip_cjk_whitespace(html), label=entry.title).content
 
 
 def _index_pdf(household: Household, entries: list[ArchiveEntry], starts: list[int]) -> tuple[

@@ -60,15 +60,24 @@ class ArchiveEntry:
     note: str
     document: IssuedDocument | None = None
     delivery: Delivery | None = None
+    attachment: object | None = None  # documents.Attachment
 
     @property
     def is_scan(self) -> bool:
-        return self.delivery is not None
+        return self.delivery is not None or self.attachment is not None
+
+    @property
+    def scan_file(self):
+        """The stored scan or photo of a scan entry (receipt scan or attachment)."""
+        if self.attachment is not None:
+            return self.attachment.file
+        return self.delivery.receipt_scan
 
 
 def household_archive(household: Household) -> list[ArchiveEntry]:
     """The household's file (一户一档, S18), in order: every issued document, superseded ones
-    included and marked, each followed by the scans of its signed delivery receipts."""
+    included and marked, each followed by the scans of its signed delivery receipts; then the
+    scans and photos attached to the household."""
     documents = list(
         IssuedDocument.objects.filter(household=household)
         .select_related("case", "supersedes").prefetch_related("deliveries")
@@ -97,4 +106,14 @@ def household_archive(household: Household) -> list[ArchiveEntry]:
                 pages=0, case_number=document.case.number if document.case else "",
                 note=delivery.get_method_display(), delivery=delivery,
             ))
+    from documents.models import Attachment
+
+    for attachment in (Attachment.objects.filter(household=household).select_related("case")
+                       .order_by("uploaded_at", "id")):
+        entries.append(ArchiveEntry(
+            position=len(entries) + 1, title=f"附件：{attachment.get_kind_display()}",
+            number="", date=timezone.localdate(attachment.uploaded_at), pages=0,
+            case_number=attachment.case.number if attachment.case else "",
+            note=attachment.note or attachment.original_name, attachment=attachment,
+        ))
     return entries

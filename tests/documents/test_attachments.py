@@ -192,3 +192,41 @@ def test_upload_to_a_case_is_written_to_its_trail(household_a, household_a2, cle
         attachment_add(household=household_a2, uploaded_file=_upload("e.pdf", PDF),
                        kind=AttachmentKind.OTHER, by=clerk_a, case=case)
     assert exc.value.code == "case"
+
+
+def test_attachments_are_in_the_household_file_index_and_exports(household_a, clerk_a):
+    """clause: S18 — the archive lists every document and attachment, with an index."""
+    import io
+    import json
+    import zipfile
+
+    from documents.archive import archive_pdf, archive_zip
+    from documents.attachments import attachment_add
+    from documents.selectors import household_archive
+
+    attachment_add(household=household_a, uploaded_file=_archive_pdf_upload(), kind="hukou_book",
+                   by=clerk_a, note="户口簿首页")
+    entries = household_archive(household_a)
+    assert [e.title for e in entries][-1] == "附件：户口簿"
+    assert archive_pdf(household_a).startswith(b"%PDF-")
+    with zipfile.ZipFile(io.BytesIO(archive_zip(household_a))) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["entries"][-1]["title"] == "附件：户口簿"
+
+
+def _archive_pdf_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("hukou.pdf", _tiny_pdf(), content_type="application/pdf")
+
+
+def _tiny_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
