@@ -79,3 +79,10 @@ urlpatterns += [
     path("exports/jobs/<uuid:job_id>/download/", exports.export_job_download,
          name="export_job_download"),
 ]
+
+# The village assistant's phone home page.
+from cases.views import assistant  # noqa: E402
+
+urlpatterns += [
+    path("assistant/", assistant.assistant_home, name="assistant_home"),
+]
