@@ -222,6 +222,7 @@ def recompute_unconfirmed_deadlines(*, by=None) -> int:
     from django.db import transaction
 
     from cases.models import Case, Deadline, DeadlineStatus
+    from cases.services import refresh_next_due
     from cases.trail import append_event
 
     running = [DeadlineStatus.OPEN, DeadlineStatus.PAUSED]
@@ -235,6 +236,7 @@ def recompute_unconfirmed_deadlines(*, by=None) -> int:
     for case_id, pks in pending.items():
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=case_id)
+            moved = False
             deadlines = (Deadline.objects.select_for_update()
                          .filter(pk__in=pks, calendar_confirmed=False, status__in=running)
                          .order_by("pk"))
@@ -263,4 +265,7 @@ def recompute_unconfirmed_deadlines(*, by=None) -> int:
                     },
                 )
                 changed += 1
+                moved = True
+            if moved:
+                refresh_next_due(case)
     return changed

@@ -133,6 +133,18 @@ def _transition(case: Case, name: str, by, *, action: str | None = None, note: s
 
 # --- Clocks ---------------------------------------------------------------------------------
 
+def refresh_next_due(case: Case) -> None:
+    """Write `case.next_due_at`, the nearest due moment of its open clocks (None if none), in
+    the caller's transaction; every change of a clock calls it (the case list is ordered by
+    it)."""
+    from django.db.models import Min
+
+    nearest = (Deadline.objects.filter(case_id=case.pk, status=DeadlineStatus.OPEN)
+               .aggregate(m=Min("due_at"))["m"])
+    Case.objects.filter(pk=case.pk).update(next_due_at=nearest)
+    case.next_due_at = nearest
+
+
 def _start_clock(case: Case, kind: str, unit: str, amount: int, clause: str,
                  start_at: dt.datetime) -> Deadline:
     from cases.deadlines import compute_due
@@ -146,12 +158,14 @@ def _start_clock(case: Case, kind: str, unit: str, amount: int, clause: str,
         "kind": kind, "clause": clause, "unit": unit, "amount": amount,
         "start_at": start_at, "due_at": deadline.due_at, "confirmed": due.confirmed,
     })
+    refresh_next_due(case)
     return deadline
 
 
 def _settle_clocks(case: Case, kinds: Iterable[str], *, at: dt.datetime | None = None,
                    cancel: bool = False) -> None:
     at = at or timezone.now()
+    settled = False
     for deadline in case.deadlines.filter(kind__in=list(kinds),
                                           status__in=[DeadlineStatus.OPEN,
                                                       DeadlineStatus.PAUSED]):
@@ -168,6 +182,9 @@ def _settle_clocks(case: Case, kinds: Iterable[str], *, at: dt.datetime | None =
         append_event(case, "deadline_settled", payload={
             "kind": deadline.kind, "status": deadline.status, "due_at": deadline.due_at,
         })
+        settled = True
+    if settled:
+        refresh_next_due(case)
 
 
 def _pause_decision_clock(case: Case, at: dt.datetime) -> None:
@@ -187,6 +204,7 @@ def _pause_decision_clock(case: Case, at: dt.datetime) -> None:
             "kind": deadline.kind, "remaining_workdays": remaining,
             "reason": "审批公示期间暂停计时",
         })
+    refresh_next_due(case)
 
 
 def _resume_decision_clock(case: Case, at: dt.datetime) -> None:
@@ -212,6 +230,7 @@ def _resume_decision_clock(case: Case, at: dt.datetime) -> None:
         append_event(case, "deadline_resumed", payload={
             "kind": deadline.kind, "due_at": deadline.due_at,
         })
+    refresh_next_due(case)
 
 
 # --- Creating a case -------------------------------------------------------------------------

@@ -162,8 +162,6 @@ def test_case_list_by_state_is_read_in_index_order(client, clerk):
     assert not sorts_everything(nodes)
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING + ": a varchar_pattern_ops index on "
-                   "Person.name for the prefix search (LIKE 'name%')")
 def test_search_by_name_uses_a_prefix_index(client, clerk):
     person = Household.objects.filter(village__township__code=TOWNSHIP).first().head
     nodes = plan(main_query(page_queries(client, clerk, f"{reverse('home')}?q={person.name}"),

@@ -58,13 +58,19 @@ class Case(CaseWorkflow):
     aid_reason = models.TextField("救助事由", blank=True)
     paperwork_complete = models.BooleanField("签字盖章手续已补齐", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The nearest due moment of the case's open clocks, kept by the services in the same
+    # transaction as every clock change (`services.refresh_next_due`); orders the case list.
+    next_due_at = models.DateTimeField("最近到期", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "救助案件"
         verbose_name_plural = "救助案件"
         ordering = ["-applied_at", "-id"]
         indexes = [
-            models.Index(fields=["township", "status"], name="case_township_status_idx"),
+            models.Index(fields=["township", "next_due_at", "-applied_at", "-id"],
+                         name="case_township_next_due_idx"),
+            models.Index(fields=["township", "status", "next_due_at", "-applied_at", "-id"],
+                         name="case_township_queue_idx"),
             models.Index(fields=["applicant", "kind"], name="case_applicant_kind_idx"),
         ]
 

@@ -57,7 +57,20 @@ class Deadline(models.Model):
         verbose_name = "办理时限"
         verbose_name_plural = "办理时限"
         ordering = ["due_at"]
-        indexes = [models.Index(fields=["status", "due_at"], name="deadline_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="deadline_status_due_idx"),
+            # The sweep's conditions: clocks already marked are not read again.
+            models.Index(fields=["due_at"], name="deadline_unbreached_idx",
+                         condition=models.Q(status="open", breached_at__isnull=True)),
+            models.Index(fields=["due_at"], name="deadline_unwarned_idx",
+                         condition=models.Q(status="open", at_risk_at__isnull=True,
+                                            breached_at__isnull=True)),
+            models.Index(fields=["start_at"], name="deadline_escalation_idx",
+                         condition=models.Q(kind="emergency_aid", status="open",
+                                            escalated_at__isnull=True)),
+            models.Index(fields=["due_at"], name="deadline_open_publicity_idx",
+                         condition=models.Q(kind="publicity", status="open")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_kind_display()}"

@@ -105,7 +105,9 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+        # varchar_pattern_ops: the prefix search (LIKE '王%') uses it under any collation.
+        indexes = [models.Index(fields=["name"], name="person_name_idx",
+                                opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.name
