@@ -1,0 +1,290 @@
+"""The window's acceptance flow in three screens (S15 最多跑一次: the applicant comes once).
+
+1. `accept_start`: the household — an existing one found by the head's ID number, or a new
+   one with its members (checked by a rolled-back dry run of `household_save`, not saved).
+2. `accept_case`: the case — kind, stated hardship, materials, each adult's authorization;
+   one transaction runs `household_save` (new household), `case_create`,
+   `authorization_record` per adult and `case_accept`. Any refusal rolls all of it back.
+3. `accept_done`: the accepted case with links to print the signature bundle and the issued
+   受理通知书.
+
+The draft between screens 1 and 2 lives in the session, never in half-saved rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases import idnumber, scoping, services
+from cases.audit_access import log_access
+from cases.errors import CaseActionError
+from cases.forms import HouseholdForm, MemberFormSet
+from cases.forms_acceptance import (
+    AcceptanceCaseForm,
+    DraftMember,
+    HouseholdLookupForm,
+    checklist,
+    is_adult,
+    shared_materials,
+)
+from cases.households import HouseholdError, household_save
+from cases.models import AccessLog, DeadlineKind, Household, Relationship, Village
+from cases.permissions import Role
+from cases.views.households import _search as household_search
+from cases.workflow import AUTHORIZATION_KINDS
+from documents.kinds import DocumentKind
+
+DRAFT_KEY = "acceptance_draft"
+HOUSEHOLD_FIELDS = ("address", "hukou_type", "bank_name", "bank_account", "note")
+MEMBER_KEYS = ("name", "id_number", "relationship", "phone", "hukou_type", "disability_grade",
+               "disability_type", "health", "labour_capacity", "occupation")
+
+
+def _require_clerk(user) -> None:
+    if not (scoping.has_role(user, Role.CLERK) and scoping.townships_for(user).exists()):
+        raise PermissionDenied("只有镇街窗口受理员可以受理申请。")
+
+
+def _households(user):
+    """Households in the townships the clerk accepts for."""
+    return scoping.households_visible_to(user).filter(
+        village__township__in=scoping.townships_for(user))
+
+
+def _household(user, pk) -> Household:
+    household = scoping.household_for_user(user, pk)
+    if not _households(user).filter(pk=household.pk).exists():
+        raise PermissionDenied("您不是该镇街的窗口受理人员，不能受理该家庭的申请。")
+    return household
+
+
+def _find_by_head(user, number: str) -> Household | None:
+    """The household of the clerk's townships in which this ID number is a current member
+    (the head, usually): the household search of the household list, reused."""
+    return household_search(_households(user), idnumber.normalize(number)).select_related(
+        "village__township", "head").order_by("pk").first()
+
+
+def _log_lookup(request, number: str) -> None:
+    log_access(request, AccessLog.Action.SEARCH, "household",
+               detail=f"受理查找户主：{idnumber.mask(idnumber.normalize(number))}")
+
+
+def _place(village: Village) -> str:
+    return f"{village.township.name} · {village.short_name}"
+
+
+def _start_draft(request, **data) -> None:
+    request.session[DRAFT_KEY] = {"token": uuid.uuid4().hex, **data}
+
+
+def _draft(request) -> dict | None:
+    draft = request.session.get(DRAFT_KEY)
+    return draft if isinstance(draft, dict) and draft.get("token") else None
+
+
+def _dry_run(user, household: Household, members: list[dict]) -> None:
+    """Run `household_save` and roll it back: every household rule checked, nothing saved."""
+    with transaction.atomic():
+        household_save(household=household, members=members, by=user)
+        transaction.set_rollback(True)
+
+
+def _new_household(user, data: dict) -> Household:
+    village = scoping.villages_for(user).filter(
+        pk=data["village"], township__in=scoping.townships_for(user)).first()
+    if village is None:
+        raise PermissionDenied("该村(社区)不在您的受理范围内。")
+    return Household(village=village, **{f: data.get(f, "") for f in HOUSEHOLD_FIELDS})
+
+
+# --- Screen 1: the household ----------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def accept_start(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_clerk(user)
+    villages = scoping.villages_for(user).filter(
+        township__in=scoping.townships_for(user)).select_related("township").order_by("code")
+    chosen = None
+    if request.method == "POST":
+        lookup = HouseholdLookupForm(request.POST)
+        form = HouseholdForm(request.POST, villages=villages)
+        formset = MemberFormSet(request.POST, prefix="m")
+        existing = request.POST.get("existing", "").strip()
+        if existing:
+            if not existing.isdigit():
+                raise PermissionDenied("无效的家庭。")
+            household = _household(user, int(existing))
+            _start_draft(request, household=household.pk)
+            return redirect("accept_case")
+        if request.POST.get("head_id", "").strip():
+            if lookup.is_valid():
+                number = lookup.cleaned_data["head_id"]
+                _log_lookup(request, number)
+                household = _find_by_head(user, number)
+                if household is not None:
+                    _start_draft(request, household=household.pk)
+                    return redirect("accept_case")
+                lookup.add_error("head_id", "您的受理范围内没有以该身份证号码为户主的家庭，"
+                                            "请在下方登记新家庭。")
+            form = HouseholdForm(villages=villages)
+            formset = MemberFormSet(prefix="m")
+        elif form.is_valid() and formset.is_valid():
+            members = [{k: f.cleaned_data.get(k) for k in MEMBER_KEYS} for f in formset.forms
+                       if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            data = {"village": form.cleaned_data["village"].pk,
+                    **{k: form.cleaned_data.get(k) or "" for k in HOUSEHOLD_FIELDS}}
+            try:
+                _dry_run(user, _new_household(user, data), members)
+            except (HouseholdError, ValidationError) as exc:
+                formset._non_form_errors = formset.error_class(exc.messages)
+            else:
+                _start_draft(request, new=data, members=members)
+                return redirect("accept_case")
+        status = 400
+    else:
+        status = 200
+        lookup = HouseholdLookupForm()
+        initial, members = {}, []
+        draft = _draft(request)
+        if request.GET.get("household", "").isdigit():
+            chosen = _household(user, int(request.GET["household"]))
+            log_access(request, AccessLog.Action.VIEW, "household", chosen.pk, detail="受理")
+        elif draft and draft.get("new") and request.GET.get("back"):
+            initial = {"village": draft["new"]["village"],
+                       **{k: draft["new"].get(k, "") for k in HOUSEHOLD_FIELDS}}
+            members = draft["members"]
+        form = HouseholdForm(initial=initial, villages=villages)
+        formset = MemberFormSet(initial=members, prefix="m")
+    return render(request, "cases/acceptance/household.html", {
+        "lookup": lookup, "form": form, "formset": formset, "chosen": chosen,
+        "chosen_members": chosen.current_members() if chosen else [], "step": 1,
+    }, status=status)
+
+
+@require_GET
+def accept_lookup(request: HttpRequest) -> JsonResponse:
+    """JSON for screen 1's look-up as the clerk types: the household whose head has that ID
+    number, within the clerk's townships; members with masked ID numbers only."""
+    _require_clerk(request.user)
+    value = request.GET.get("head_id", "")
+    try:
+        idnumber.validate_id_number(idnumber.normalize(value))
+    except ValidationError as exc:
+        return JsonResponse({"found": False, "error": exc.messages[0]})
+    _log_lookup(request, value)
+    household = _find_by_head(request.user, value)
+    if household is None:
+        return JsonResponse({"found": False,
+                             "error": "您的受理范围内没有以该身份证号码为户主的家庭，"
+                                      "请在下方登记新家庭。"})
+    return JsonResponse({"found": True, "pk": household.pk, "village": _place(household.village),
+                         "address": household.address, "members": [
+                             {"name": m.person.name, "id": m.person.masked_id,
+                              "relationship": m.get_relationship_display()}
+                             for m in household.current_members()]})
+
+
+# --- Screen 2: the case -----------------------------------------------------------------------
+
+def _draft_members(user, draft: dict) -> tuple[Household | None, list[DraftMember], dict]:
+    """The household (existing) or None (new), the members as screen 2 shows them, and a
+    summary for the page."""
+    today = timezone.localdate()
+    if draft.get("household"):
+        household = _household(user, draft["household"])
+        rows = list(household.current_members())
+        members = [DraftMember(str(i), m.person.name, m.person.id_number, m.relationship,
+                               m.person.age_on(today) >= 18) for i, m in enumerate(rows)]
+        summary = {"village": _place(household.village), "address": household.address,
+                   "existing": True}
+        return household, members, summary
+    labels = dict(Relationship.choices)
+    members = [DraftMember(str(i), m["name"], m["id_number"], m["relationship"],
+                           is_adult(m["id_number"], today))
+               for i, m in enumerate(draft["members"])]
+    village = Village.objects.select_related("township").filter(
+        pk=draft["new"]["village"]).first()
+    summary = {"village": _place(village) if village else "", "address": draft["new"]["address"],
+               "existing": False, "labels": labels}
+    return None, members, summary
+
+
+def _accept(user, draft: dict, household: Household | None, form: AcceptanceCaseForm):
+    """Everything of screen 2's submit in one transaction; returns the accepted case."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        if household is None:
+            household = household_save(household=_new_household(user, draft["new"]),
+                                       members=draft["members"], by=user)
+        people = {m.person.id_number: m.person for m in household.current_members()}
+        if any(m.id_number not in people for m in form.members):
+            raise CaseActionError("members", "该家庭的成员刚刚已有变动，请返回第一步重新选择家庭。")
+        applicant = next(m for m in form.members if m.key == data["applicant"])
+        case = services.case_create(household=household, applicant=people[applicant.id_number],
+                                    kind=data["kind"], hardship=data["hardship"], by=user)
+        if case.kind in AUTHORIZATION_KINDS:
+            for m in form.signed_adults():
+                services.authorization_record(case=case, person=people[m.id_number],
+                                              signed_on=data["signed_on"], by=user)
+        return services.case_accept(case=case, by=user, note=form.accept_note())
+
+
+@require_http_methods(["GET", "POST"])
+def accept_case(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_clerk(user)
+    draft = _draft(request)
+    if draft is None:
+        messages.error(request, "受理草稿已失效（已提交或已超时），请重新开始。")
+        return redirect("accept_start")
+    household, members, summary = _draft_members(user, draft)
+    status = 200
+    if request.method == "POST":
+        form = AcceptanceCaseForm(request.POST, members=members)
+        if request.POST.get("token") != draft["token"]:
+            messages.error(request, "受理草稿已更换，请核对后重新提交。")
+            return redirect("accept_case")
+        if form.is_valid():
+            try:
+                case = _accept(user, draft, household, form)
+            except CaseActionError as exc:
+                form.add_error(None, exc.message)
+            except (HouseholdError, ValidationError) as exc:
+                form.add_error(None, "；".join(exc.messages))
+            else:
+                request.session.pop(DRAFT_KEY, None)
+                return redirect("accept_done", pk=case.pk)
+        status = 400
+    else:
+        form = AcceptanceCaseForm(members=members)
+        if household is not None:
+            log_access(request, AccessLog.Action.VIEW, "household", household.pk, detail="受理")
+    return render(request, "cases/acceptance/case.html", {
+        "form": form, "members": members, "summary": summary, "token": draft["token"],
+        "checklist": checklist(), "shared": shared_materials(), "step": 2,
+        "auth_kinds": " ".join(sorted(AUTHORIZATION_KINDS)),
+    }, status=status)
+
+
+# --- Screen 3: done ---------------------------------------------------------------------------
+
+@require_GET
+def accept_done(request: HttpRequest, pk: int) -> HttpResponse:
+    case = scoping.case_for_user(request.user, pk)
+    log_access(request, AccessLog.Action.VIEW, "case", case.pk, detail="受理完成")
+    notice = case.documents.filter(kind=DocumentKind.ACCEPTANCE).order_by("-pk").first()
+    decision = case.deadlines.filter(kind=DeadlineKind.DECISION).order_by("-start_at").first()
+    return render(request, "cases/acceptance/done.html", {
+        "case": case, "notice": notice, "decision": decision,
+        "members": case.household.current_members(), "step": 3,
+    })
