@@ -86,3 +86,14 @@ from cases.views import assistant  # noqa: E402
 urlpatterns += [
     path("assistant/", assistant.assistant_home, name="assistant_home"),
 ]
+
+# The window clerk's workspace and the three-screen acceptance flow (S15).
+from cases.views import acceptance, clerk  # noqa: E402
+
+urlpatterns += [
+    path("work/", clerk.clerk_home, name="clerk_home"),
+    path("accept/", acceptance.accept_start, name="accept_start"),
+    path("accept/lookup/", acceptance.accept_lookup, name="accept_lookup"),
+    path("accept/case/", acceptance.accept_case, name="accept_case"),
+    path("accept/done/<int:pk>/", acceptance.accept_done, name="accept_done"),
+]
