@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("documents.urls")),
     path("", include("publicity.urls")),
+    path("oversight/", include("oversight.urls")),
     path("", include("cases.urls")),
     path("api/", include("cases.api.urls")),
 ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "publicity",
+    "oversight",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -263,6 +264,7 @@ CELERY_BEAT_SCHEDULE: dict = {  # see "Deadline enforcement" below
     "deliver-notifications": {"task": "cases.deliver_notifications", "schedule": 60.0},
     "purge-exports": {"task": "cases.purge_exports", "schedule": 3600.0},
     "sweep-document-files": {"task": "documents.sweep_orphan_files", "schedule": 3600.0},
+    "refresh-dashboard": {"task": "oversight.refresh_dashboard", "schedule": 300.0},
 }
 # Task modules that autodiscovery (tasks.py per app) does not find.
 CELERY_IMPORTS = ["cases.export_tasks"]

@@ -1,0 +1,165 @@
+"""What the bureau's dashboard shows, read in a fixed number of queries.
+
+Historical figures come from `TownshipMonthStat` (12 townships × 12 months, refreshed in the
+background by `oversight.aggregates.refresh_dashboard`). The live figures — open cases by
+state, clocks at risk / breached, approval tables not yet acknowledged — are one grouped query
+each, on indexed columns (`Case(township, status)`, `Deadline(status, due_at)`,
+`DistrictReport(acknowledged_at, …)`), bounded to open rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils import timezone
+
+from cases.calendar import missing_calendar_message
+from cases.models import Case, Deadline, Township
+from cases.sweep import at_risk_cutoffs, at_risk_q, breached_q, running_q
+from cases.workflow import OPEN_STATUSES, CaseStatus
+from oversight.aggregates import (
+    DASHBOARD_MONTHS,
+    DECISION_LIMIT_WORKDAYS,
+    last_months,
+    median_of,
+    merge_histograms,
+)
+from oversight.models import DashboardRefresh, TownshipMonthStat
+
+# Open states in the order of the procedure.
+OPEN_STATES = [s for s in CaseStatus if s in OPEN_STATUSES]
+
+
+@dataclass
+class Totals:
+    applications: int = 0
+    approvals: int = 0
+    rejections: int = 0
+    approved_amount: Decimal = Decimal("0")
+    timed_decisions: int = 0
+    over_limit: int = 0
+    reports_received: int = 0
+    histogram: dict = field(default_factory=dict)
+
+    def add(self, stat: TownshipMonthStat) -> None:
+        self.applications += stat.applications
+        self.approvals += stat.approvals
+        self.rejections += stat.rejections
+        self.approved_amount += stat.approved_amount
+        self.timed_decisions += stat.timed_decisions
+        self.over_limit += stat.over_limit
+        self.reports_received += stat.reports_received
+        self.histogram = merge_histograms([self.histogram, stat.workdays_histogram])
+
+    @property
+    def median_workdays(self) -> Decimal | None:
+        return median_of(self.histogram)
+
+    @property
+    def median_over_limit(self) -> bool:
+        median = self.median_workdays
+        return median is not None and median > DECISION_LIMIT_WORKDAYS
+
+
+@dataclass
+class TownshipRow:
+    township: Township
+    totals: Totals
+    open_by_state: list[int]
+    open_total: int
+    at_risk: int
+    breached: int
+    reports_unacknowledged: int
+
+
+@dataclass
+class MonthPoint:
+    month: dt.date
+    totals: Totals
+
+
+@dataclass
+class Dashboard:
+    rows: list[TownshipRow]
+    district: TownshipRow
+    trend: list[MonthPoint]
+    open_states: list[CaseStatus]
+    refreshed_at: dt.datetime | None
+    refresh_duration_ms: int | None
+    calendar_warning: str | None
+    now: dt.datetime
+    months: list[dt.date]
+    limit: int = DECISION_LIMIT_WORKDAYS
+
+
+def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
+    from documents.models import DistrictReport
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    months = last_months(today, DASHBOARD_MONTHS)
+    townships = list(Township.objects.order_by("code"))
+
+    per_township = {t.pk: Totals() for t in townships}
+    per_month = {m: Totals() for m in months}
+    for stat in TownshipMonthStat.objects.filter(month__gte=months[0], month__lte=months[-1]):
+        if stat.township_id in per_township:
+            per_township[stat.township_id].add(stat)
+        per_month[stat.month].add(stat)
+
+    open_counts: dict[tuple[int, str], int] = {
+        (row["township_id"], row["status"]): row["n"]
+        for row in Case.objects.filter(status__in=list(OPEN_STATUSES))
+        .values("township_id", "status").annotate(n=Count("pk")).order_by()
+    }
+    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now))
+    clocks = {
+        row["case__township_id"]: row for row in
+        Deadline.objects.filter(running_q()).filter(breached | at_risk)
+        .values("case__township_id")
+        .annotate(breached=Count("pk", filter=breached), at_risk=Count("pk", filter=at_risk))
+        .order_by()
+    }
+    unacknowledged = dict(
+        DistrictReport.objects.filter(acknowledged_at__isnull=True)
+        .values("township_id").annotate(n=Count("pk")).values_list("township_id", "n")
+        .order_by())
+
+    rows = []
+    for t in townships:
+        by_state = [open_counts.get((t.pk, s.value), 0) for s in OPEN_STATES]
+        clock = clocks.get(t.pk, {})
+        rows.append(TownshipRow(
+            township=t, totals=per_township[t.pk], open_by_state=by_state,
+            open_total=sum(by_state), at_risk=clock.get("at_risk", 0),
+            breached=clock.get("breached", 0), reports_unacknowledged=unacknowledged.get(t.pk, 0),
+        ))
+    district_totals = Totals()
+    for point in per_month.values():
+        district_totals.applications += point.applications
+        district_totals.approvals += point.approvals
+        district_totals.rejections += point.rejections
+        district_totals.approved_amount += point.approved_amount
+        district_totals.timed_decisions += point.timed_decisions
+        district_totals.over_limit += point.over_limit
+        district_totals.reports_received += point.reports_received
+    district_totals.histogram = merge_histograms(p.histogram for p in per_month.values())
+    district = TownshipRow(
+        township=None, totals=district_totals,
+        open_by_state=[sum(r.open_by_state[i] for r in rows) for i in range(len(OPEN_STATES))],
+        open_total=sum(r.open_total for r in rows), at_risk=sum(r.at_risk for r in rows),
+        breached=sum(r.breached for r in rows),
+        reports_unacknowledged=sum(r.reports_unacknowledged for r in rows))
+    last = DashboardRefresh.objects.order_by("-finished_at", "-pk").first()
+    return Dashboard(
+        rows=rows, district=district,
+        trend=[MonthPoint(m, per_month[m]) for m in months], open_states=OPEN_STATES,
+        refreshed_at=last.finished_at if last else None,
+        refresh_duration_ms=last.duration_ms if last else None,
+        calendar_warning=missing_calendar_message(today), now=now, months=months)
+
+
+__all__ = ["Dashboard", "build_dashboard"]
