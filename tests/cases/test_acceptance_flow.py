@@ -326,3 +326,25 @@ def test_going_back_refills_screen_one_from_the_draft(client, clerk_a, village_a
     client.post(START, new_household_post(village_a))
     page = client.get(START, {"back": "1"})
     assert HEAD_ID in page.content.decode() and "兰山街道测试路88号" in page.content.decode()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_screen_two_queries_do_not_grow_with_the_household(client, clerk_a, village_a):
+    from tests.factories import HouseholdFactory
+
+    small, large = HouseholdFactory(village=village_a, members=2), HouseholdFactory(
+        village=village_a, members=7)
+    client.force_login(clerk_a)
+    counts = []
+    for household in (small, large):
+        client.post(START, {"existing": household.pk})
+        counts.append(_queries(client, CASE))
+    assert counts[0] == counts[1]
