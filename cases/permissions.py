@@ -66,7 +66,11 @@ def can_open_recheck(case, user) -> bool:
 
 
 def can_record_verification(case, user) -> bool:
-    return _role_in_township(case, user, Role.VERIFIER)
+    """A verification officer of the case's township with a confidentiality agreement valid
+    today (S19): only designated officers handle verification results."""
+    from cases.verification.access import current_agreement
+
+    return _role_in_township(case, user, Role.VERIFIER) and current_agreement(user) is not None
 
 
 def can_record_home_visit(case, user) -> bool:

@@ -352,16 +352,24 @@ def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str,
                         ) -> VerificationReport:
     """Record the household economic-status verification result (S4), or the recheck (S5).
 
-    Each report is the case's next version and points at the one before, so a recheck report
-    is a new version of the verification report. `snapshot`: the data sources' results the
-    report was compiled from (`cases.verification.services.report_compile`), kept with its
-    SHA-256; without it the report is a manually entered conclusion.
+    Only a verification officer of the case's township with a confidentiality agreement valid
+    today may record it (S19). Each report is the case's next version and points at the one
+    before, so a recheck report is a new version of the verification report. `snapshot`: the
+    data sources' results the report was compiled from
+    (`cases.verification.services.report_compile`), kept with its SHA-256; without it the
+    report is a manually entered conclusion.
     """
+    from cases import scoping
+    from cases.permissions import Role
+    from cases.verification.access import current_agreement
     from cases.verification.services import snapshot_digest
 
     case = _lock(case)
-    _require(perms.can_record_verification(case, by),
-             "只有本镇街指定的核对专员才能录入核对结果。")
+    if not perms.can_record_verification(case, by):
+        _require(not scoping.has_role(by, Role.VERIFIER) or current_agreement(by) is not None,
+                 "您没有在有效期内的核对保密协议，不能录入核对结果。"
+                 "请先签订保密协议并由区民政局录入备案。")
+        _require(False, "只有本镇街指定的核对专员才能录入核对结果。")
     _refuse_relative_conflict(case, by)
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
         raise CaseActionError("not_allowed",

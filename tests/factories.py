@@ -35,11 +35,12 @@ GIVEN = ["秀英", "桂英", "建国", "志强", "玉兰", "德明", "海燕", "
 
 
 def make_user(username: str, role: Role | Iterable[Role] | None, townships=(), villages=(),
-              **fields):
+              agreement: bool = True, **fields):
     """A user in the group of `role` (or several roles), assigned to townships and villages.
 
     Assignments go through `scoping.assign_township` / `assign_village`, the same calls the
-    application makes, so tests exercise the real permission rows.
+    application makes, so tests exercise the real permission rows. A verification officer gets
+    an open-ended confidentiality agreement on file (S19) unless `agreement=False`.
     """
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
     if role is None:
@@ -55,7 +56,27 @@ def make_user(username: str, role: Role | Iterable[Role] | None, townships=(), v
         scoping.assign_township(user, township)
     for village in villages:
         scoping.assign_village(user, village)
+    if agreement and Role.VERIFIER in roles:
+        file_agreement(user)
     return user
+
+
+AGREEMENT_SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def file_agreement(user, valid_from: dt.date = dt.date(2020, 1, 1),
+                   valid_to: dt.date | None = None):
+    """An open-ended confidentiality agreement for `user`, valid from 2020 (so cases built on a
+    simulated past clock are covered too)."""
+    from django.core.files.base import ContentFile
+
+    from cases.models import ConfidentialityAgreement
+
+    agreement = ConfidentialityAgreement(user=user, signed_on=valid_from, valid_from=valid_from,
+                                         valid_to=valid_to, recorded_by=user, note="测试数据")
+    agreement.scan.save("agreement.pdf", ContentFile(AGREEMENT_SCAN), save=False)
+    agreement.save()
+    return agreement
 
 
 def _born(n: int) -> dt.date:

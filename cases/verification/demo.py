@@ -46,7 +46,10 @@ def seed_verification(*, by) -> dict:
                                                is_active=True).distinct()
     for officer in officers:
         if access.current_agreement(officer) is None:
-            agreement_record(user=officer, signed_on=today, valid_from=today,
+            # Signed a year ago, so the demo cases verified on the simulated past clock were
+            # verified under it.
+            start = today - dt.timedelta(days=365)
+            agreement_record(user=officer, signed_on=start, valid_from=start,
                              valid_to=today + dt.timedelta(days=365), scan=_scan("agreement.pdf"),
                              by=by, note="演示数据")
             agreements += 1

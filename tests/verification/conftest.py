@@ -52,14 +52,27 @@ def agreement(verifier_a, bureau, today):
 
 
 @pytest.fixture
-def verifier_b(township_b):
-    return make_user("verifier_b", Role.VERIFIER, townships=[township_b])
+def verifier_a(township_a):
+    """兰山街道's officer with no agreement on file: these tests file and revoke it themselves."""
+    return make_user("verifier_a", Role.VERIFIER, townships=[township_a], agreement=False)
 
 
 @pytest.fixture
-def case_a(household_a, clerk_a, verifier_a, leader_a):
+def officer_a(township_a):
+    """Another officer of 兰山街道, with an agreement: records the verification of the cases
+    the tests build."""
+    return make_user("officer_a", Role.VERIFIER, townships=[township_a])
+
+
+@pytest.fixture
+def verifier_b(township_b):
+    return make_user("verifier_b", Role.VERIFIER, townships=[township_b], agreement=False)
+
+
+@pytest.fixture
+def case_a(officer_a, household_a, clerk_a, verifier_a, leader_a):
     """A 低保 case of 兰山街道 in verification, every adult's authorization scanned."""
     case = build_case("investigating", household=household_a, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=3)
+                      verifier=officer_a, leader=leader_a, days_ago=3)
     scan_all(case, clerk_a)
     return case

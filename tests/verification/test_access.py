@@ -76,25 +76,25 @@ def test_a_clerk_is_refused(case_a, clerk_a, client):
     assert VerificationAccess.objects.filter(user=clerk_a, allowed=False).count() == 2
 
 
-def test_a_case_without_every_authorization_is_refused(household_a, clerk_a, verifier_a,
+def test_a_case_without_every_authorization_is_refused(officer_a, household_a, clerk_a, verifier_a,
                                                        leader_a, agreement):
     from cases.demo_cases import build_case
 
-    case = build_case("received", household=household_a, clerk=clerk_a, verifier=verifier_a,
+    case = build_case("received", household=household_a, clerk=clerk_a, verifier=officer_a,
                       leader=leader_a)
     case.authorizations.all().delete()
     assert "核对授权书" in access.refusal(case, verifier_a, access.A.VIEW)
 
 
-def test_a_decided_case_is_refused(household_a, household_a2, clerk_a, verifier_a, leader_a,
-                                   agreement):
+def test_a_decided_case_is_refused(officer_a, household_a, household_a2, clerk_a, verifier_a,
+                                   leader_a, agreement):
     from cases.demo_cases import build_case
 
-    case = build_case("approved", household=household_a, clerk=clerk_a, verifier=verifier_a,
+    case = build_case("approved", household=household_a, clerk=clerk_a, verifier=officer_a,
                       leader=leader_a, days_ago=30)
     assert "只能查看在办案件" in access.refusal(case, verifier_a, access.A.VIEW)
     in_publicity = build_case("in_publicity", household=household_a2, clerk=clerk_a,
-                              verifier=verifier_a, leader=leader_a, days_ago=1)
+                              verifier=officer_a, leader=leader_a, days_ago=1)
     assert access.refusal(in_publicity, verifier_a, access.A.VIEW) == ""
     assert "只有在核对与入户调查" in access.refusal(in_publicity, verifier_a, access.A.QUERY)
 
@@ -248,3 +248,62 @@ def test_postgresql_refuses_updates_to_the_access_log(case_a, verifier_a, agreem
     _query(case_a, verifier_a)
     with pytest.raises(DatabaseError), transaction.atomic():
         VerificationAccess.objects.update(purpose="改写")
+
+
+# --- The manual result form of the case page --------------------------------------------------
+def _record(case, user):
+    from decimal import Decimal
+
+    from cases import services
+
+    return services.verification_record(case=case, monthly_income=Decimal("320.00"),
+                                        conclusion="人均收入低于低保标准。", by=user)
+
+
+def test_recording_a_result_needs_a_current_agreement(case_a, verifier_a, bureau, today):
+    from cases.models import VerificationReport
+
+    before = VerificationReport.objects.filter(case=case_a).count()
+    with pytest.raises(CaseActionError, match="没有在有效期内的核对保密协议"):
+        _record(case_a, verifier_a)
+    vs.agreement_record(user=verifier_a, signed_on=today - dt.timedelta(days=400),
+                        valid_from=today - dt.timedelta(days=400),
+                        valid_to=today - dt.timedelta(days=1), scan=pdf(), by=bureau)
+    with pytest.raises(CaseActionError, match="没有在有效期内的核对保密协议"):
+        _record(case_a, verifier_a)
+    assert VerificationReport.objects.filter(case=case_a).count() == before
+    vs.agreement_record(user=verifier_a, signed_on=today, valid_from=today, valid_to=None,
+                        scan=pdf(), by=bureau)
+    report = _record(case_a, verifier_a)
+    assert report.recorded_by == verifier_a and report.version == before + 1
+
+
+def test_a_clerk_recording_a_result_is_told_it_is_for_officers(case_a, clerk_a):
+    with pytest.raises(CaseActionError, match="只有本镇街指定的核对专员"):
+        _record(case_a, clerk_a)
+
+
+def test_the_case_page_offers_and_accepts_the_form_only_under_an_agreement(
+        case_a, verifier_a, bureau, today, client):
+    from cases.models import CaseEvent, VerificationReport
+
+    client.force_login(verifier_a)
+    page = client.get(case_a.get_absolute_url()).content.decode()
+    assert 'name="verification-conclusion"' not in page
+    reports = VerificationReport.objects.filter(case=case_a).count()
+    events = CaseEvent.objects.filter(case=case_a).count()
+    response = client.post(reverse("case_evidence", args=[case_a.pk, "verification"]),
+                           {"verification-monthly_income": "320.00",
+                            "verification-conclusion": "人均收入低于低保标准。"}, follow=True)
+    assert "没有在有效期内的核对保密协议" in response.content.decode()
+    assert VerificationReport.objects.filter(case=case_a).count() == reports
+    assert CaseEvent.objects.filter(case=case_a).count() == events
+
+    vs.agreement_record(user=verifier_a, signed_on=today, valid_from=today, valid_to=None,
+                        scan=pdf(), by=bureau)
+    page = client.get(case_a.get_absolute_url()).content.decode()
+    assert 'name="verification-conclusion"' in page
+    client.post(reverse("case_evidence", args=[case_a.pk, "verification"]),
+                {"verification-monthly_income": "320.00",
+                 "verification-conclusion": "人均收入低于低保标准。"})
+    assert VerificationReport.objects.filter(case=case_a).count() == reports + 1

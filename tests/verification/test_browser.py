@@ -39,11 +39,11 @@ def _photo(path) -> None:
 
 
 def test_the_assistant_records_a_home_visit_with_a_photo_on_a_phone(
-        live_server, household_a, clerk_a, verifier_a, leader_a, assistant_a, tmp_path):
+        officer_a, live_server, household_a, clerk_a, verifier_a, leader_a, assistant_a, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     case = build_case("investigating", household=household_a, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=2)
+                      verifier=officer_a, leader=leader_a, days_ago=2)
     members = [m.person for m in case.household.current_members()]
     visits_before = HomeVisit.objects.filter(case=case).count()
     photo = tmp_path / "门口.jpg"

@@ -68,7 +68,7 @@ def test_platform_requests_wait_for_the_result_file(case_a, verifier_a):
                               purpose="核对")
 
 
-def test_no_query_without_the_scanned_authorization(household_a, clerk_a, verifier_a,
+def test_no_query_without_the_scanned_authorization(officer_a, household_a, clerk_a, verifier_a,
                                                      leader_a):
     """clause: S2
 
@@ -77,13 +77,13 @@ def test_no_query_without_the_scanned_authorization(household_a, clerk_a, verifi
     from cases.demo_cases import build_case
 
     case = build_case("investigating", household=household_a, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=3)
+                      verifier=officer_a, leader=leader_a, days_ago=3)
     with pytest.raises(CaseActionError, match="授权书扫描件尚未上传"):
         vs.verification_query(case=case, by=verifier_a, sources=["bank"], purpose="核对")
     assert not VerificationRequest.objects.filter(case=case).exists()
 
 
-def test_a_minor_is_queried_under_an_adult_members_authorization(village_a, clerk_a,
+def test_a_minor_is_queried_under_an_adult_members_authorization(officer_a, village_a, clerk_a,
                                                                  verifier_a, leader_a):
     """clause: S2"""
     import datetime as dt
@@ -94,7 +94,7 @@ def test_a_minor_is_queried_under_an_adult_members_authorization(village_a, cler
     child = PersonFactory(born=dt.date(2015, 5, 1))
     household = HouseholdFactory(village=village_a, members=[adult, child])
     case = build_case("investigating", household=household, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=3)
+                      verifier=officer_a, leader=leader_a, days_ago=3)
     scan_all(case, clerk_a)
     created = vs.verification_query(case=case, by=verifier_a, sources=["bank"],
                                     purpose="核对", persons=[child])

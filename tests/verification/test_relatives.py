@@ -33,10 +33,10 @@ def declare(by, case, *, staff_user=None, name=None, post=StaffPost.TOWNSHIP_STA
 
 
 @pytest.fixture
-def case_received(household_a, clerk_a, verifier_a, leader_a):
+def case_received(officer_a, household_a, clerk_a, verifier_a, leader_a):
     from cases.demo_cases import build_case
 
-    return build_case("received", household=household_a, clerk=clerk_a, verifier=verifier_a,
+    return build_case("received", household=household_a, clerk=clerk_a, verifier=officer_a,
                       leader=leader_a, days_ago=1)
 
 
@@ -63,12 +63,12 @@ def test_the_declaring_clerk_cannot_handle_the_case_but_another_can(case_receive
     assert case.status == "investigating"
 
 
-def test_the_declaring_leader_cannot_sign_off(household_a, clerk_a, verifier_a, leader_a,
+def test_the_declaring_leader_cannot_sign_off(officer_a, household_a, clerk_a, verifier_a, leader_a,
                                              township_a):
     from cases.demo_cases import build_case
 
     case = build_case("awaiting_sign_off", household=household_a, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=30)
+                      verifier=officer_a, leader=leader_a, days_ago=30)
     member = case.household.current_members().exclude(person=case.applicant).first().person
     declare(leader_a, case, staff_user=leader_a, kind=RelativeKind.CHILD, person=member)
     with pytest.raises(CaseActionError, match="回避"):

@@ -86,12 +86,12 @@ def test_the_import_page_is_for_designated_officers_only(clerk_a, verifier_a, cl
     assert _login(client, verifier_a).get(reverse("verification_import")).status_code == 403
 
 
-def test_the_clerk_uploads_the_signed_authorizations(household_a, clerk_a, verifier_a,
+def test_the_clerk_uploads_the_signed_authorizations(officer_a, household_a, clerk_a, verifier_a,
                                                      leader_a, client):
     """clause: S2"""
     from cases.demo_cases import build_case
 
-    case = build_case("received", household=household_a, clerk=clerk_a, verifier=verifier_a,
+    case = build_case("received", household=household_a, clerk=clerk_a, verifier=officer_a,
                       leader=leader_a, days_ago=1)
     client = _login(client, clerk_a)
     url = reverse("authorization_scans", args=[case.pk])
@@ -269,14 +269,14 @@ def test_the_log_pages_keep_their_filters(case_a, verifier_a, agreement, bureau,
     assert f"?user={verifier_a.pk}&amp;page=2" in page.content.decode()
 
 
-def test_the_demo_seed_files_agreements_and_scans(household_a, clerk_a, verifier_a, leader_a,
-                                                  bureau):
+def test_the_demo_seed_files_agreements_and_scans(officer_a, household_a, clerk_a, verifier_a,
+                                                  leader_a, bureau):
     from cases.demo_cases import build_case
     from cases.verification import access
     from cases.verification.demo import seed_verification
 
     case = build_case("investigating", household=household_a, clerk=clerk_a,
-                      verifier=verifier_a, leader=leader_a, days_ago=3)
+                      verifier=officer_a, leader=leader_a, days_ago=3)
     counts = seed_verification(by=bureau)
     assert counts["agreements"] == 1 and counts["scans"] == len(case.adult_members())
     assert access.refusal(case, verifier_a, access.A.QUERY) == ""
