@@ -7,6 +7,7 @@ Only presentation attributes are used, so the Content Security Policy does not m
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,14 +28,15 @@ class Series:
 
 
 def _nice_max(value: float) -> float:
-    """A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n)."""
+    """A round upper bound for the y axis with four equal steps of 1, 2 or 5 × 10^n."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return 4
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 2, 5, 10):
+        if quarter <= step * magnitude:
+            return 4 * step * magnitude
+    return 40 * magnitude
 
 
 def _frame(title: str, labels: Sequence[str], top: float, series: Sequence[Series],
@@ -77,7 +79,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Sa
     """Grouped bars, one group per label."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     peak = max((float(v or 0) for s in series for v in s.values), default=0)
-    top = _nice_max(peak)
+    top = max(_nice_max(peak), 4)  # whole numbers: at least 1 per step
     step = plot_w / max(len(labels), 1)
     bar_w = step * 0.8 / max(len(series), 1)
     body = []

@@ -57,9 +57,9 @@ def dashboard_workbook(board: Dashboard) -> bytes:
 
     live_headers = ["镇街", *[f"{s.label}(件)" for s in board.open_states], "在办合计(件)",
                     "临期时限(个)", "超期时限(个)", "审核审批表待签收(份)"]
-    live = [[r.township.name, *r.open_by_state, r.open_total, r.at_risk, r.breached,
-             r.reports_unacknowledged] for r in [*board.rows, board.district]]
-    live[-1][0] = "全区"
+    live = [[r.township.name if r.township else "全区", *r.open_by_state, r.open_total,
+             r.at_risk, r.breached, r.reports_unacknowledged]
+            for r in [*board.rows, board.district]]
     _sheet(wb, "在办与时限", live_headers, live)
 
     trend = [[f"{p.month.year}年{p.month.month}月", *_totals_cells(p.totals)]

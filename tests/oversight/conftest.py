@@ -48,6 +48,7 @@ def mark_decided(village_a, clerk_a, verifier_a, leader_a):
     from django.utils import timezone
 
     from cases.models import Case
+    from oversight.aggregates import DECIDED_STATUSES
 
     def make(status: str, n: int = 1, village=None, decided_at=None, applied_at=None,
              amount=None, kind=None, staff=None):
@@ -58,7 +59,9 @@ def mark_decided(village_a, clerk_a, verifier_a, leader_a):
             case = build_case("received", household=HouseholdFactory(
                 village=village or village_a, members=1), clerk=clerk, verifier=verifier,
                 leader=leader, days_ago=1)
-            fields = {"status": status, "decided_at": decided_at}
+            fields = {"status": status}
+            if status in DECIDED_STATUSES:
+                fields["decided_at"] = decided_at
             if applied_at is not None:
                 fields["applied_at"] = applied_at
             if amount is not None:
