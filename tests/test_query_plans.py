@@ -142,10 +142,8 @@ def test_due_clocks_are_found_by_status_and_due_time(db):
     assert not sorts_everything(nodes)
 
 
-# --- Case lists: need the changes recommended in docs/benchmarks.md --------------------------
+# --- Case lists: read in index order (Case.next_due_at, cases scoped by township) -------------
 
-@pytest.mark.xfail(strict=True, reason=PENDING + ": Case.next_due_at and the index "
-                   "(township, next_due_at, -applied_at, -id); cases scoped by township")
 def test_case_list_page_is_read_in_index_order(client, clerk):
     nodes = plan(main_query(page_queries(client, clerk, reverse("case_list")), "cases_case"))
     assert used_indexes(nodes) & indexes_on("cases_case", "township_id", "next_due_at")
@@ -153,8 +151,6 @@ def test_case_list_page_is_read_in_index_order(client, clerk):
     assert not seq_scans(nodes)
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING + ": the case list filtered by state read "
-                   "through an index on (township, status, next_due_at)")
 def test_case_list_by_state_is_read_in_index_order(client, clerk):
     url = reverse("case_list") + "?status=awaiting_sign_off"
     nodes = plan(main_query(page_queries(client, clerk, url), "cases_case"))

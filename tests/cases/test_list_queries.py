@@ -1,0 +1,153 @@
+"""The main pages run a fixed, small number of statements, however many rows there are.
+
+Every request also writes its session (`SESSION_SAVE_EVERY_REQUEST`, the sliding 30-minute
+idle timeout: a savepoint or BEGIN, the UPDATE, the release or COMMIT). Those three
+statements are counted apart: `BUDGET` is for what the page itself runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.demo_cases import build_case
+from cases.views.cases import CappedPaginator
+from cases.workflow import CaseStatus
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+S = CaseStatus
+BUDGET = 10  # statements of the page itself, the session read included
+SESSION_WRITE = 3
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff(clerk_a, verifier_a, leader_a):
+    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
+
+
+def _case(state, village, staff):
+    return build_case(state, household=HouseholdFactory(village=village), **staff)
+
+
+def _statements(client, url: str) -> tuple[list[str], list[str]]:
+    """(the page's own statements, the session write) of one warm request."""
+    client.get(url)  # warm: the state counts are cached for a minute
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    write = [i for i, q in enumerate(sql) if q.startswith('UPDATE "django_session"')]
+    assert len(write) == 1, "the session is written once per request"
+    around = {write[0] - 1, write[0], write[0] + 1}
+    return [q for i, q in enumerate(sql) if i not in around], [sql[i] for i in sorted(around)]
+
+
+def _few_and_many(client, user, url_of, village, staff, state, more):
+    client.force_login(user)
+    first = _case(state, village, staff)
+    few, _ = _statements(client, url_of(first))
+    for _ in range(more):
+        _case(state, village, staff)
+    cache.clear()
+    many, session = _statements(client, url_of(first))
+    assert len(session) == SESSION_WRITE
+    return few, many
+
+
+def _assert_bounded(few, many):
+    assert len(few) == len(many), "\n".join(many)
+    assert len(many) <= BUDGET, "\n".join(many)
+
+
+@pytest.fixture
+def small_pages(monkeypatch, settings):
+    """Pages of 2 rows, so that a few cases already make a list of several pages."""
+    settings.LIST_PAGE_SIZE = 2
+    monkeypatch.setattr("cases.views.workspaces.QUEUE_PAGE_SIZE", 2)
+
+
+def test_case_list(client, village_a, staff, small_pages):
+    few, many = _few_and_many(client, staff["clerk"], lambda c: reverse("case_list"),
+                              village_a, staff, S.INVESTIGATING, more=4)
+    _assert_bounded(few, many)
+    rows = [q for q in many if 'FROM "cases_case"' in q and "COUNT(*)" not in q]
+    assert len(rows) == 1 and "LIMIT 2" in rows[0]
+    assert "LIMIT 10001" in next(q for q in many if "COUNT(*)" in q and "cases_case" in q)
+
+
+def test_case_list_by_state(client, village_a, staff, small_pages):
+    few, many = _few_and_many(client, staff["clerk"],
+                              lambda c: reverse("case_list") + "?status=awaiting_sign_off",
+                              village_a, staff, S.AWAITING_SIGN_OFF, more=4)
+    _assert_bounded(few, many)
+
+
+def test_case_search_by_name_and_id_number(client, village_a, staff):
+    for url_of in (lambda c: reverse("case_list") + f"?q={c.applicant.name}",
+                   lambda c: reverse("case_list") + f"?q={c.applicant.id_number}",
+                   lambda c: reverse("case_list") + f"?q={c.number}"):
+        few, many = _few_and_many(client, staff["clerk"], url_of, village_a, staff,
+                                  S.INVESTIGATING, more=2)
+        _assert_bounded(few, many)
+
+
+def test_leader_queue(client, village_a, staff, small_pages):
+    few, many = _few_and_many(client, staff["leader"], lambda c: reverse("leader_queue"),
+                              village_a, staff, S.AWAITING_SIGN_OFF, more=4)
+    _assert_bounded(few, many)
+
+
+def test_capped_count_stops_at_the_cap(village_a, staff, monkeypatch):
+    from cases.models import Case
+
+    for _ in range(4):
+        _case(S.INVESTIGATING, village_a, staff)
+    assert not CappedPaginator(Case.objects.order_by("pk"), 10).capped
+    monkeypatch.setattr("cases.views.cases.COUNT_CAP", 2)
+    paginator = CappedPaginator(Case.objects.order_by("pk"), 1)
+    assert paginator.count == 3 and paginator.capped
+    page = paginator.get_page(1)
+    assert len(page.object_list) == 1 and page.has_next()
+
+
+def test_leader_queue_pages_nearest_deadline_first(client, village_a, staff, small_pages):
+    from cases.models import Case
+
+    cases = [_case(S.AWAITING_SIGN_OFF, village_a, staff) for _ in range(3)]
+    order = list(Case.objects.filter(pk__in=[c.pk for c in cases])
+                 .order_by("next_due_at", "-applied_at", "-id").values_list("number", flat=True))
+    client.force_login(staff["leader"])
+    first = client.get(reverse("leader_queue")).content.decode()
+    second = client.get(reverse("leader_queue"), {"page": 2}).content.decode()
+    assert [n in first for n in order] == [True, True, False]
+    assert [n in second for n in order] == [False, False, True]
+    assert first.index(order[0]) < first.index(order[1])
+    assert "下一页" in first and "上一页" in second and "下一页" not in second
+
+
+def test_search_finds_by_number_prefix_name_prefix_and_id_number(client, village_a, staff):
+    case = _case(S.INVESTIGATING, village_a, staff)
+    other = _case(S.INVESTIGATING, village_a, staff)
+    client.force_login(staff["clerk"])
+
+    def found(q):
+        html = client.get(reverse("case_list"), {"q": q}).content.decode()
+        return {c.number for c in (case, other) if c.number in html}
+
+    assert found(case.number) == {case.number}
+    assert found(case.number[:-3]) == {case.number, other.number}  # a prefix of both
+    assert found(case.number[3:]) == set()  # not a prefix: the number index serves prefixes
+    assert case.number in found(case.applicant.id_number)
+    assert found(case.applicant.id_number.lower()) == found(case.applicant.id_number)
+    assert case.number in found(case.applicant.name[:1])
+    assert found("不存在的人") == set()
