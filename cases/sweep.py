@@ -102,7 +102,10 @@ def breached_q(now: dt.datetime) -> Q:
 def at_risk_q(cutoffs: Cutoffs) -> Q:
     """Open clocks not yet breached with at most 3 working days (6 hours) left."""
     hour = Q(unit=DeadlineUnit.HOUR)
-    return Q(status=DeadlineStatus.OPEN, due_at__gte=cutoffs.now) & (
+    # The outer bound ends the index range on due_at (the cut-offs alone sit inside the OR,
+    # and every future clock would be read).
+    return Q(status=DeadlineStatus.OPEN, due_at__gte=cutoffs.now,
+             due_at__lte=max(cutoffs.hours, cutoffs.workdays)) & (
         (hour & Q(due_at__lte=cutoffs.hours)) | (~hour & Q(due_at__lt=cutoffs.workdays)))
 
 

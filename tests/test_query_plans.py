@@ -180,3 +180,28 @@ def test_household_list_page_is_read_in_index_order(client, clerk):
     assert used_indexes(nodes) & ordered
     assert not sorts_everything(nodes)
     assert not seq_scans(nodes)
+
+
+# --- Deadline sweep ---------------------------------------------------------------------------
+
+def test_sweep_reads_a_bounded_range_of_unmarked_clocks(db):
+    """The at-risk query of the sweep: clocks not yet marked (a partial index), due between
+    now and the furthest cut-off (both ends in the index condition, not every future clock)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from cases.models import Deadline
+    from cases.sweep import at_risk_cutoffs, at_risk_q
+
+    condition = at_risk_q(at_risk_cutoffs(timezone.now())) & Q(
+        breached_at__isnull=True, at_risk_at__isnull=True)
+    with CaptureQueriesContext(connection) as captured:
+        list(Deadline.objects.filter(condition).order_by("due_at", "pk")
+             .values_list("pk", flat=True)[:500])
+    nodes = plan(captured.captured_queries[-1]["sql"])
+    scans = [n for n in nodes if n.get("Relation Name") == "cases_deadline"]
+    assert scans and all("Index" in n["Node Type"] for n in scans)
+    cond = " ".join(n.get("Index Cond", "") for n in scans)
+    assert "due_at >=" in cond and "due_at <=" in cond, cond
+    assert used_indexes(nodes) & {"deadline_unwarned_idx", "deadline_unbreached_idx",
+                                  "deadline_status_due_idx"}
