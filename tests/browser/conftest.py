@@ -95,6 +95,12 @@ class Journey:
         return path
 
     def close(self) -> None:
+        # While Playwright's loop runs, Django keeps this thread's connections in a separate
+        # (async-context) store: close them here, or PostgreSQL keeps a session open on the
+        # test database and it cannot be dropped at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
         for context in self._contexts:
             context.close()
         self.browser.close()
