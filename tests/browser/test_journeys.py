@@ -263,3 +263,16 @@ def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         case.refresh_from_db()
         assert case.status == CaseStatus.CLOSED
     assert journey.blocked == []
+
+
+def test_the_guard_stops_and_records_a_request_to_another_host(journey, clerk_a):
+    from playwright.sync_api import Error
+
+    page = journey.page_as(clerk_a)
+    page.goto(journey.url("/cases/"))
+    _expect()(page.locator("h1")).to_contain_text("案件")
+    assert journey.blocked == []
+    with pytest.raises(Error):
+        page.goto("http://198.51.100.7/gongshi/")
+    assert journey.blocked == ["http://198.51.100.7/gongshi/"]
+    journey.blocked.clear()  # seen; the fixture checks the list again at teardown
