@@ -2,9 +2,11 @@
 
 Historical figures come from `TownshipMonthStat` (12 townships × 12 months, refreshed in the
 background by `oversight.aggregates.refresh_dashboard`). The live figures — open cases by
-state, clocks at risk / breached, approval tables not yet acknowledged — are one grouped query
-each, on indexed columns (`Case(township, status)`, `Deadline(status, due_at)`,
-`DistrictReport(acknowledged_at, …)`), bounded to open rows.
+state, cases with a clock at risk / breached, approval tables not yet acknowledged — are one
+grouped query each, answered from indexes: `Case(township, status, …)` for the open cases,
+`Case(township, next_due_at, …)` bounded by the at-risk cut-off for the clocks (the case's
+nearest open due moment, so no join over every open clock), and
+`DistrictReport(acknowledged_at, …)` for the inbox.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.calendar import missing_calendar_message
-from cases.models import Case, Deadline, Township
-from cases.sweep import at_risk_cutoffs, at_risk_q, breached_q, running_q
+from cases.models import Case, Township
+from cases.sweep import at_risk_cutoffs
 from cases.workflow import OPEN_STATUSES, CaseStatus
 from oversight.aggregates import (
     DASHBOARD_MONTHS,
@@ -110,17 +112,24 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
             per_township[stat.township_id].add(stat)
         per_month[stat.month].add(stat)
 
+    township_ids = [t.pk for t in townships]
+    # `township_id IN (…)` lets PostgreSQL answer both from the (township, status, …) and
+    # (township, next_due_at, …) indexes alone (index-only scans, no table rows read).
     open_counts: dict[tuple[int, str], int] = {
         (row["township_id"], row["status"]): row["n"]
-        for row in Case.objects.filter(status__in=list(OPEN_STATUSES))
+        for row in Case.objects.filter(township_id__in=township_ids,
+                                       status__in=list(OPEN_STATUSES))
         .values("township_id", "status").annotate(n=Count("pk")).order_by()
     }
-    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now))
+    # Cases whose nearest open clock (`Case.next_due_at`, kept by the services) is past due,
+    # or due before the 4th working day from today (the sweep's at-risk cut-off).
+    cutoff = at_risk_cutoffs(now).workdays
     clocks = {
-        row["case__township_id"]: row for row in
-        Deadline.objects.filter(running_q()).filter(breached | at_risk)
-        .values("case__township_id")
-        .annotate(breached=Count("pk", filter=breached), at_risk=Count("pk", filter=at_risk))
+        row["township_id"]: row for row in
+        Case.objects.filter(township_id__in=township_ids, next_due_at__lt=cutoff)
+        .values("township_id")
+        .annotate(breached=Count("pk", filter=Q(next_due_at__lt=now)),
+                  at_risk=Count("pk", filter=Q(next_due_at__gte=now)))
         .order_by()
     }
     unacknowledged = dict(

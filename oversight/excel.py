@@ -56,7 +56,7 @@ def dashboard_workbook(board: Dashboard) -> bytes:
            yuan_columns=(AMOUNT_COLUMN_IN_TOTALS + 1,))
 
     live_headers = ["镇街", *[f"{s.label}(件)" for s in board.open_states], "在办合计(件)",
-                    "临期时限(个)", "超期时限(个)", "审核审批表待签收(份)"]
+                    "临期案件(件)", "超期案件(件)", "审核审批表待签收(份)"]
     live = [[r.township.name if r.township else "全区", *r.open_by_state, r.open_total,
              r.at_risk, r.breached, r.reports_unacknowledged]
             for r in [*board.rows, board.district]]

@@ -228,3 +228,24 @@ def test_the_excel_download_has_chinese_headers_and_yuan_as_numbers(client, bure
     assert row[2].value == 2
     assert [r[0].value for r in sheet.iter_rows(min_row=2)][-1] == "全区"
     assert book["在办与时限"].cell(1, 2).value.endswith("(件)")
+
+
+def test_clocks_at_risk_and_breached_agree_with_the_sweeps_rule(client, bureau, decide):
+    """The dashboard counts cases by their nearest open clock (`Case.next_due_at`); on day
+    clocks this is the sweep's rule (`cases.sweep.at_risk_q` / `breached_q`) per case."""
+    from django.utils import timezone
+
+    from cases.models import Deadline
+    from cases.sweep import at_risk_cutoffs, at_risk_q, breached_q, running_q
+
+    for days_ago in (40, 27, 3):
+        decide("investigating", days_ago=days_ago)
+    now = timezone.now()
+    clocks = Deadline.objects.filter(running_q())
+    breached = set(clocks.filter(breached_q(now)).values_list("case_id", flat=True))
+    at_risk = set(clocks.filter(at_risk_q(at_risk_cutoffs(now)))
+                  .values_list("case_id", flat=True)) - breached
+    client.force_login(bureau)
+    board = client.get(reverse("bureau_dashboard")).context["board"]
+    assert (board.district.breached, board.district.at_risk) == (len(breached), len(at_risk))
+    assert board.district.breached >= 1
