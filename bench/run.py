@@ -305,15 +305,20 @@ class Bench:
             LIMIT 25""", [value, *(params or [])])]  # noqa: S608
 
     def raw_leader_queue(self) -> list[tuple[str, list]]:
-        """The queue (oldest application first, at most 100) and the evidence it shows."""
-        ids = ("SELECT id FROM cases_case WHERE township_id = %s AND status = "
-               "'awaiting_sign_off' ORDER BY applied_at, id LIMIT 100")
+        """The queue and the evidence it shows: nearest deadline first, 25 a page, where the
+        case keeps its next due moment; before that, oldest application first, at most 100."""
+        if self.case_next_due:
+            order, limit = "next_due_at ASC NULLS LAST, applied_at DESC, id DESC", 25
+        else:
+            order, limit = "applied_at, id", 100
+        ids = ("SELECT id FROM cases_case WHERE township_id = %s AND status = "  # noqa: S608
+               f"'awaiting_sign_off' ORDER BY {order} LIMIT {limit}")
         main = f"""
             SELECT c.id, c.number, c.kind, c.proposed_amount, c.covered_persons,
                    c.review_opinion, p.name, v.name
             FROM cases_case c JOIN cases_person p ON p.id = c.applicant_id
             JOIN cases_village v ON v.id = c.village_id
-            WHERE c.id IN ({ids}) ORDER BY c.applied_at, c.id"""  # noqa: S608
+            WHERE c.id IN ({ids}) ORDER BY {", ".join("c." + o.strip() for o in order.split(","))}"""  # noqa: S608, E501
         evidence = [f"SELECT * FROM {table} WHERE case_id IN ({ids})"  # noqa: S608
                     for table in ("cases_verificationreport", "cases_homevisit",
                                   "cases_objection", "cases_appraisal")]
@@ -430,7 +435,8 @@ def measure(bench: Bench, only: set[str] | None) -> list[Row]:
             rows.append(bench.page("leader queue", "leader", [queue[1]],
                                    lambda i: bench.raw_leader_queue(),
                                    ids_from_page=r'href="/cases/(\d+)/"',
-                                   note="sign-off queue page, up to 100 cases with evidence"))
+                                   note="sign-off queue page with evidence, "
+                                   + ("25 a page" if bench.case_next_due else "up to 100")))
         else:
             status = CaseStatus.AWAITING_SIGN_OFF.value
             rows.append(bench.page(

@@ -97,3 +97,10 @@ urlpatterns += [
     path("accept/case/", acceptance.accept_case, name="accept_case"),
     path("accept/done/<int:pk>/", acceptance.accept_done, name="accept_done"),
 ]
+
+# The landing page after signing in: each role's workspace.
+from cases.views import start  # noqa: E402
+
+urlpatterns += [
+    path("start/", start.start, name="start"),
+]
