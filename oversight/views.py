@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -71,7 +72,10 @@ def bureau_dashboard_refresh(request: HttpRequest) -> HttpResponse:
 @require_GET
 def spot_check_list(request: HttpRequest) -> HttpResponse:
     checks = (access.spot_checks_visible_to(request.user)
-              .select_related("township", "created_by").order_by("-created_at", "-pk"))
+              .select_related("township", "created_by")
+              .annotate(n_items=Count("items"),
+                        n_problems=Count("items", filter=Q(items__finding=Finding.PROBLEM)))
+              .order_by("-created_at", "-pk"))
     return render(request, "oversight/spot_check_list.html", {
         "checks": checks[:200], "may_spot_check": access.can_run_spot_checks(request.user),
     })

@@ -266,3 +266,24 @@ def test_a_refused_draw_shows_the_chinese_reason_and_saves_nothing(client, burea
     assert response.status_code == 200
     assert "没有批准或不予批准的案件" in response.content.decode()
     assert not SpotCheck.objects.exists()
+
+
+def test_the_list_counts_samples_and_problems_in_a_fixed_number_of_queries(
+        client, bureau, township_a, decided_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(bureau)
+    check = _draw(bureau, township_a, size=2)
+    services.spot_check_record_finding(item=check.items.first(), finding=Finding.PROBLEM,
+                                       text="缺少签字。", by=bureau)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("spot_check_list"))
+    for _ in range(3):
+        _draw(bureau, township_a, size=3)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(reverse("spot_check_list"))
+    assert len(four) == len(one)
+    html = page.content.decode()
+    assert "<td>2件</td>\n      <td>1件</td>" in html
+    assert html.count("<td>3件</td>\n      <td>0件</td>") == 3
