@@ -168,6 +168,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
     user = request.user
+    # The household's village and head are usually the case's own, already read.
+    household = case.household
+    if household.village_id == case.village_id:
+        household.village = case.village
+    if household.head_id == case.applicant_id:
+        household.head = case.applicant
+    missing = (case.adults_without_authorization()
+               if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) else [])
     actions = []
     for item in services.available_actions(case, user):
         spec = ACTIONS.get(item["name"])
@@ -178,12 +186,10 @@ def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
         actions.append({**item, "form": form})
     evidence = evidence_forms or {}
     open_states = (CaseStatus.INVESTIGATING, CaseStatus.RECHECK)
-    if case.status in (CaseStatus.RECEIVED, *open_states) and \
-            case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) and can_record_authorization(case, user):
-        missing = case.adults_without_authorization()
-        if missing:
-            evidence.setdefault("authorization", f.AuthorizationForm(
-                people=missing, prefix="authorization"))
+    if missing and case.status in (CaseStatus.RECEIVED, *open_states) and \
+            can_record_authorization(case, user):
+        evidence.setdefault("authorization", f.AuthorizationForm(
+            people=missing, prefix="authorization"))
     if case.status in open_states and can_record_verification(case, user):
         evidence.setdefault("verification", f.VerificationForm(prefix="verification"))
     if case.status in open_states and can_record_home_visit(case, user):
@@ -195,8 +201,7 @@ def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
         "clocks": clock_rows(case),
         "events": case.events.select_related("actor").order_by("seq"),
         "authorizations": case.authorizations.select_related("person"),
-        "missing_authorizations": case.adults_without_authorization()
-        if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) else [],
+        "missing_authorizations": missing,
         "reports": case.verification_reports.all(),
         "visits": case.home_visits.all(),
         "objections": case.objections.all(),
