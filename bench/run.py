@@ -329,8 +329,10 @@ class Bench:
                "ON p.id = m.person_id WHERE m.ended_on IS NULL AND ")
 
     def raw_search_id(self, i: int):
-        return self.raw_households(f"AND h.id IN ({self.MEMBERS} p.id_number = %s)",
-                                   [self.id_numbers[i % len(self.id_numbers)]])
+        from cases.crypto import id_hash  # the number is encrypted: look up its keyed hash
+
+        return self.raw_households(f"AND h.id IN ({self.MEMBERS} p.id_number_hash = %s)",
+                                   [id_hash(self.id_numbers[i % len(self.id_numbers)])])
 
     def raw_search_name(self, i: int):
         name = self.names[i % len(self.names)]

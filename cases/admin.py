@@ -91,7 +91,9 @@ class HouseholdAdmin(admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "masked_id", "gender", "birth_date", "hukou_type", "health"]
-    list_filter = ["gender", "hukou_type", "health", "labour_capacity"]
+    # Health is encrypted at rest, so it cannot be a database filter; the ID number is
+    # searched exactly, through its keyed hash (cases/crypto.py).
+    list_filter = ["gender", "hukou_type", "labour_capacity"]
     search_fields = ["name", "=id_number"]
 
     @admin.display(description="身份证号码")

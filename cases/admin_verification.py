@@ -144,7 +144,7 @@ class StaffRelativeAdmin(admin.ModelAdmin):
     list_display = ["staff_name", "post", "township", "village", "relative_name",
                     "relationship", "declared_on", "ended_on"]
     list_filter = ["post", "township", "ended_on"]
-    search_fields = ["staff_name", "relative_name", "relative_id_number"]
+    search_fields = ["staff_name", "relative_name", "=relative_id_number"]  # exact: by hash
     raw_id_fields = ["staff_user", "village"]
 
     def save_model(self, request, obj, form, change):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from cases.models import AccessLog
+from lanshan_aid.logging import mask_personal_data
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -14,6 +15,9 @@ def client_ip(request: HttpRequest) -> str | None:
 def log_access(request: HttpRequest, action: str, object_type: str, object_id="",
                detail: str = "") -> AccessLog:
     return AccessLog.objects.create(
+        # A search term may be an ID or phone number: the log keeps it masked, since those
+        # are encrypted at rest everywhere else (docs/security.md).
         user=request.user, action=action, object_type=object_type,
-        object_id=str(object_id), detail=detail[:200], ip=client_ip(request),
+        object_id=str(object_id), detail=mask_personal_data(detail)[:200],
+        ip=client_ip(request),
     )

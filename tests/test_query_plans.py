@@ -113,7 +113,7 @@ def test_search_by_id_number_looks_up_the_person_and_membership_by_index(client,
     person = Household.objects.filter(village__township__code=TOWNSHIP).first().head
     nodes = plan(main_query(page_queries(client, clerk, f"{reverse('home')}?q="
                                           f"{person.id_number}"), "cases_household"))
-    assert used_indexes(nodes) & indexes_on("cases_person", "id_number")
+    assert used_indexes(nodes) & indexes_on("cases_person", "id_number_hash")
     assert used_indexes(nodes) & indexes_on("cases_membership", "person_id")
     assert not seq_scans(nodes)
 

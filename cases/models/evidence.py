@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cases.crypto import EncryptedJSONField
+
 
 class VerificationAuthorization(models.Model):
     """An adult member's signed 家庭经济状况核对授权书 for this case (核对前置, S2)."""
@@ -103,7 +105,8 @@ class HomeVisit(models.Model):
     housing_condition = models.CharField("住房状况", max_length=200, blank=True)
     durable_goods = models.CharField("家用电器等耐用品", max_length=300, blank=True)
     vehicles = models.CharField("车辆、大型农机具", max_length=300, blank=True)
-    member_conditions = models.JSONField("成员健康与劳动能力", default=list, blank=True)
+    # Health data: encrypted at rest (cases/crypto.py).
+    member_conditions = EncryptedJSONField("成员健康与劳动能力", default=list, blank=True)
     income_sources = models.TextField("观察到的收入来源", blank=True)
     recommendation = models.CharField("调查意见", max_length=12,
                                       choices=Recommendation.choices, blank=True)

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from cases import idnumber
+from cases import crypto, idnumber
 
 from .org import Village
 
@@ -72,26 +72,39 @@ class Relationship(models.TextChoices):
     OTHER = "other", "其他"
 
 
+ID_NUMBER_TAKEN = "该身份证号码已登记，不能重复录入。"
+
+
 class Person(models.Model):
-    """A resident, identified by the 18-digit resident ID number (once in the system)."""
+    """A resident, identified by the 18-digit resident ID number (once in the system).
+
+    The ID number, phone number and health and disability details are encrypted at rest
+    (`cases.crypto`); the ID number is found and kept unique through `id_number_hash`, and
+    `Person.objects.filter(id_number=…)` compiles to a look-up of that hash. Birth date and
+    gender, derived from the number, stay in clear for age rules and lists.
+    """
 
     name = models.CharField("姓名", max_length=40)
-    id_number = models.CharField(
-        "公民身份号码", max_length=18, unique=True,
+    id_number = crypto.EncryptedCharField(
+        "公民身份号码", max_length=18, hash_field="id_number_hash",
         validators=[idnumber.validate_id_number],
-        error_messages={"unique": "该身份证号码已登记，不能重复录入。"},
+    )
+    id_number_hash = crypto.KeyedHashField(
+        "身份号码检索摘要", source="id_number", unique=True,
+        error_messages={"unique": ID_NUMBER_TAKEN},
     )
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
-    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[phone_validator])
+    phone = crypto.EncryptedCharField("联系电话", max_length=20, blank=True,
+                                      validators=[phone_validator])
     hukou_type = models.CharField("户籍类别", max_length=8, choices=HukouType.choices)
-    disability_grade = models.PositiveSmallIntegerField(
+    disability_grade = crypto.EncryptedSmallIntegerField(
         "残疾等级", choices=DisabilityGrade.choices, default=DisabilityGrade.NONE,
     )
-    disability_type = models.CharField(
+    disability_type = crypto.EncryptedCharField(
         "残疾类别", max_length=16, choices=DisabilityType.choices, blank=True, default="",
     )
-    health = models.CharField(
+    health = crypto.EncryptedCharField(
         "健康状况", max_length=12, choices=HealthStatus.choices, default=HealthStatus.HEALTHY,
     )
     labour_capacity = models.CharField(
@@ -150,6 +163,16 @@ class Person(models.Model):
         self.birth_date = born
         self.gender = gender
 
+    def validate_unique(self, exclude=None) -> None:
+        """The ID number is unique through its hash, reported on the ID number itself."""
+        exclude = set(exclude or ())
+        super().validate_unique(exclude=exclude | {"id_number_hash"})
+        if "id_number" in exclude or not self.id_number:
+            return
+        taken = Person.objects.filter(id_number_hash=crypto.id_hash(self.id_number))
+        if taken.exclude(pk=self.pk).exists():
+            raise ValidationError({"id_number": ID_NUMBER_TAKEN})
+
     def save(self, *args, **kwargs) -> None:
         if self.id_number:
             self.id_number = idnumber.normalize(self.id_number)
@@ -173,7 +196,7 @@ class Household(models.Model):
         related_name="headed_households",
     )
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
-    bank_account = models.CharField("银行账号", max_length=40, blank=True)
+    bank_account = crypto.EncryptedCharField("银行账号", max_length=40, blank=True)
     note = models.TextField("备注", blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -4,7 +4,8 @@ Township staff, village cadres and village assistants declare their close relati
 application from a household with a declared relative among its members is flagged on every
 page, is listed separately for the district bureau, and cannot be handled or signed off by
 the staff member who declared that relative (回避). Matching is by resident ID number, so a
-relative is found whether or not they are in the system yet.
+relative is found whether or not they are in the system yet — through the keyed hash of the
+number (`relative_id_number_hash`), since the number itself is encrypted at rest.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from cases import idnumber
+from cases import crypto, idnumber
 
 
 class StaffPost(models.TextChoices):
@@ -45,8 +46,11 @@ class StaffRelative(models.Model):
     village = models.ForeignKey("cases.Village", verbose_name="所在村(社区)", null=True,
                                 blank=True, on_delete=models.PROTECT, related_name="+")
     relative_name = models.CharField("近亲属姓名", max_length=40)
-    relative_id_number = models.CharField("近亲属公民身份号码", max_length=18, db_index=True,
-                                          validators=[idnumber.validate_id_number])
+    relative_id_number = crypto.EncryptedCharField(
+        "近亲属公民身份号码", max_length=18, hash_field="relative_id_number_hash",
+        validators=[idnumber.validate_id_number])
+    relative_id_number_hash = crypto.KeyedHashField(
+        "近亲属身份号码检索摘要", source="relative_id_number", db_index=True)
     relationship = models.CharField("关系", max_length=12, choices=RelativeKind.choices)
     declared_on = models.DateField("备案日期")
     ended_on = models.DateField("备案终止日期", null=True, blank=True,
@@ -62,7 +66,7 @@ class StaffRelative(models.Model):
         ordering = ["township", "staff_name", "relative_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["staff_name", "township", "relative_id_number"],
+                fields=["staff_name", "township", "relative_id_number_hash"],
                 condition=models.Q(ended_on__isnull=True),
                 name="staff_relative_active_uniq",
                 violation_error_message="该近亲属已由同一备案人备案。",

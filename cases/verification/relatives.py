@@ -57,7 +57,7 @@ def flags_for(case: Case) -> list[RelativeFlag]:
     members = _member_ids(case)
     declarations = (active_declarations().filter(relative_id_number__in=list(members))
                     .select_related("township", "village", "staff_user")
-                    .order_by("relative_id_number", "id"))
+                    .order_by("relative_id_number_hash", "id"))
     return [RelativeFlag(d, members[d.relative_id_number]) for d in declarations]
 
 
@@ -82,12 +82,11 @@ def require_no_conflict(case: Case, user) -> None:
 
 def relative_cases() -> QuerySet[Case]:
     """Cases whose applicant or current household member is a declared relative (bureau)."""
-    ids = list(active_declarations().values_list("relative_id_number", flat=True).distinct())
-    if not ids:
-        return Case.objects.none()
-    households = Membership.objects.filter(ended_on__isnull=True,
-                                           person__id_number__in=ids).values("household_id")
-    return Case.objects.filter(Q(applicant__id_number__in=ids)
+    # Matched on the keyed hashes in the database: no ID number is decrypted for this list.
+    hashes = active_declarations().values("relative_id_number_hash")
+    households = Membership.objects.filter(
+        ended_on__isnull=True, person__id_number_hash__in=hashes).values("household_id")
+    return Case.objects.filter(Q(applicant__id_number_hash__in=hashes)
                                | Q(household_id__in=households)).distinct()
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cases.crypto import EncryptedCharField
+
 
 class DeliveryMethod(models.TextChoices):
     IN_PERSON = "in_person", "当面签收"
@@ -64,7 +66,7 @@ class PhoneNotification(models.Model):
                                  on_delete=models.PROTECT, related_name="phone_notifications")
     delivery = models.ForeignKey(Delivery, verbose_name="对应送达记录", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="phone_notifications")
-    phone_number = models.CharField("拨打号码", max_length=20)
+    phone_number = EncryptedCharField("拨打号码", max_length=20)  # encrypted at rest
     called_at = models.DateTimeField("通话时间")
     called_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="告知人",
                                   on_delete=models.PROTECT, related_name="+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cases.crypto import EncryptedJSONField
 from documents.kinds import DocumentKind
 
 
@@ -65,8 +66,9 @@ class IssuedDocument(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     size = models.PositiveIntegerField("文件大小(字节)")
     pages = models.PositiveSmallIntegerField("页数")
-    context = models.JSONField("出具时数据", default=dict)
-    extra = models.JSONField("出具参数", default=dict, blank=True)
+    # The data as printed (ID numbers, phones, bank accounts): encrypted at rest.
+    context = EncryptedJSONField("出具时数据", default=dict)
+    extra = EncryptedJSONField("出具参数", default=dict, blank=True)
     template_version = models.CharField("模板版本", max_length=20)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="出具人",
                                   on_delete=models.PROTECT, related_name="issued_documents")

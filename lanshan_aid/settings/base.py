@@ -46,6 +46,12 @@ TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
 # Largest request body (uploads included), in megabytes.
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
+# Encryption at rest of ID numbers, phone numbers, bank accounts and health data
+# (cases/crypto.py, docs/security.md): Fernet keys, newest first — the first encrypts, all
+# decrypt. ID_HASH_KEY keys the HMAC that finds an ID number without decrypting. With DEBUG
+# on, fixed demo keys stand in; with DEBUG off both must be set (and not the demo ones).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+ID_HASH_KEY = env.str("ID_HASH_KEY", default="")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -53,6 +59,18 @@ if not DEBUG and SECRET_KEY.startswith("demo-only-"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("DEBUG is off and SECRET_KEY is the published demo key.")
+
+DEMO_FIELD_ENCRYPTION_KEY = "ZGVtby1vbmx5LWZpZWxkLWtleS1sYW5zaGFuLWFpZCE="  # noqa: S105
+DEMO_ID_HASH_KEY = "demo-only-id-hash-key-lanshan-aid-0123456789"  # noqa: S105
+if not DEBUG and (not FIELD_ENCRYPTION_KEYS or DEMO_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS
+                  or not ID_HASH_KEY or ID_HASH_KEY == DEMO_ID_HASH_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DEBUG is off: set FIELD_ENCRYPTION_KEYS and ID_HASH_KEY (not the demo keys); "
+        "see docs/security.md, \"Encryption at rest\".")
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [DEMO_FIELD_ENCRYPTION_KEY]
+ID_HASH_KEY = ID_HASH_KEY or DEMO_ID_HASH_KEY
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -187,14 +205,14 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # An intranet host is never on the browsers' HSTS preload list; the directive would be noise.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Content Security Policy (django-csp): scripts only from this site, no inline scripts or
-# handlers, no eval. Inline styles are still allowed: several pages and the admin use style
-# attributes (docs/security.md lists them).
+# Content Security Policy (django-csp): scripts and styles only from this site's files — no
+# inline scripts or handlers, no eval, no <style> blocks or style attributes (templates use
+# classes of static/css/; tests/security/test_style_policy.py keeps it so).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],  # QR codes; photo previews before upload
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -12,6 +12,9 @@ from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # noqa: S105
+# Fixed keys so that every run encrypts alike; never the demo keys, which production refuses.
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS1sYW5zaGFuLWFpZCE="]
+ID_HASH_KEY = "test-only-id-hash-key-lanshan-aid-0123456789"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -27,6 +27,8 @@ def production_env(**overrides) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "lanshan_aid.settings.base",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS[0],
+        "ID_HASH_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "aid.lanshan.example",
         "VAR_DIR": str(Path(settings.MEDIA_ROOT).parent / "deploy-check-var"),
     })
