@@ -3,7 +3,8 @@
 Historical figures come from `TownshipMonthStat` (12 townships × 12 months, refreshed in the
 background by `oversight.aggregates.refresh_dashboard`). The live figures — open cases by
 state, cases with a clock at risk / breached, approval tables not yet acknowledged — are one
-grouped query each, answered from indexes: `Case(township, status, …)` for the open cases,
+grouped query each, answered from indexes (the first two recomputed once a minute and cached,
+see `live_counts`): `Case(township, status, …)` for the open cases,
 `Case(township, next_due_at, …)` bounded by the at-risk cut-off for the clocks (the case's
 nearest open due moment, so no join over every open clock), and
 `DistrictReport(acknowledged_at, …)` for the inbox.
@@ -15,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -30,6 +32,10 @@ from oversight.aggregates import (
     merge_histograms,
 )
 from oversight.models import DashboardRefresh, TownshipMonthStat
+
+LIVE_CACHE_KEY = "oversight:live-counts:v1"
+# Kept a little longer than the beat's one-minute warm-up, so a request always finds them.
+LIVE_CACHE_SECONDS = 90
 
 # Open states in the order of the procedure.
 OPEN_STATES = [s for s in CaseStatus if s in OPEN_STATUSES]
@@ -90,11 +96,54 @@ class Dashboard:
     trend: list[MonthPoint]
     open_states: list[CaseStatus]
     refreshed_at: dt.datetime | None
+    live_at: dt.datetime
     refresh_duration_ms: int | None
     calendar_warning: str | None
     now: dt.datetime
     months: list[dt.date]
     limit: int = DECISION_LIMIT_WORKDAYS
+
+
+def live_counts(township_ids: list[int], *, now: dt.datetime | None = None,
+                use_cache: bool = True) -> dict:
+    """Open cases by township and state, and cases with a clock at risk / breached by
+    township: computed at most once a minute and shared by every request.
+
+    Both are counts over every open case (index-only scans, `township_id IN (…)` on the
+    `(township, status, …)` and `(township, next_due_at, …)` indexes) and grow with the
+    district: about 35 + 15 ms at 300,000 households. The beat task `oversight.warm_live_counts`
+    recomputes them every minute (``use_cache=False``), so a request reads them from the cache;
+    a request that finds none (worker down) computes them itself.
+
+    Returns:
+        {"at": moment computed, "townships": ids, "open": {(township, state): n},
+        "clocks": {township: (at_risk, breached)}}
+    """
+    if use_cache:
+        cached = cache.get(LIVE_CACHE_KEY)
+        if cached is not None and cached.get("townships") == list(township_ids):
+            return cached
+    now = now or timezone.now()
+    open_counts = {
+        (row["township_id"], row["status"]): row["n"]
+        for row in Case.objects.filter(township_id__in=township_ids,
+                                       status__in=list(OPEN_STATUSES))
+        .values("township_id", "status").annotate(n=Count("pk")).order_by()
+    }
+    # Cases whose nearest open clock (`Case.next_due_at`, kept by the services) is past due,
+    # or due before the 4th working day from today (the sweep's at-risk cut-off).
+    cutoff = at_risk_cutoffs(now).workdays
+    clocks = {
+        row["township_id"]: (row["at_risk"], row["breached"]) for row in
+        Case.objects.filter(township_id__in=township_ids, next_due_at__lt=cutoff)
+        .values("township_id")
+        .annotate(breached=Count("pk", filter=Q(next_due_at__lt=now)),
+                  at_risk=Count("pk", filter=Q(next_due_at__gte=now)))
+        .order_by()
+    }
+    data = {"at": now, "townships": list(township_ids), "open": open_counts, "clocks": clocks}
+    cache.set(LIVE_CACHE_KEY, data, LIVE_CACHE_SECONDS)
+    return data
 
 
 def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
@@ -112,26 +161,8 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
             per_township[stat.township_id].add(stat)
         per_month[stat.month].add(stat)
 
-    township_ids = [t.pk for t in townships]
-    # `township_id IN (…)` lets PostgreSQL answer both from the (township, status, …) and
-    # (township, next_due_at, …) indexes alone (index-only scans, no table rows read).
-    open_counts: dict[tuple[int, str], int] = {
-        (row["township_id"], row["status"]): row["n"]
-        for row in Case.objects.filter(township_id__in=township_ids,
-                                       status__in=list(OPEN_STATUSES))
-        .values("township_id", "status").annotate(n=Count("pk")).order_by()
-    }
-    # Cases whose nearest open clock (`Case.next_due_at`, kept by the services) is past due,
-    # or due before the 4th working day from today (the sweep's at-risk cut-off).
-    cutoff = at_risk_cutoffs(now).workdays
-    clocks = {
-        row["township_id"]: row for row in
-        Case.objects.filter(township_id__in=township_ids, next_due_at__lt=cutoff)
-        .values("township_id")
-        .annotate(breached=Count("pk", filter=Q(next_due_at__lt=now)),
-                  at_risk=Count("pk", filter=Q(next_due_at__gte=now)))
-        .order_by()
-    }
+    live = live_counts([t.pk for t in townships], now=now)
+    open_counts, clocks = live["open"], live["clocks"]
     unacknowledged = dict(
         DistrictReport.objects.filter(acknowledged_at__isnull=True)
         .values("township_id").annotate(n=Count("pk")).values_list("township_id", "n")
@@ -140,11 +171,11 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
     rows = []
     for t in townships:
         by_state = [open_counts.get((t.pk, s.value), 0) for s in OPEN_STATES]
-        clock = clocks.get(t.pk, {})
+        at_risk, breached = clocks.get(t.pk, (0, 0))
         rows.append(TownshipRow(
             township=t, totals=per_township[t.pk], open_by_state=by_state,
-            open_total=sum(by_state), at_risk=clock.get("at_risk", 0),
-            breached=clock.get("breached", 0), reports_unacknowledged=unacknowledged.get(t.pk, 0),
+            open_total=sum(by_state), at_risk=at_risk, breached=breached,
+            reports_unacknowledged=unacknowledged.get(t.pk, 0),
         ))
     district_totals = Totals()
     for point in per_month.values():
@@ -166,7 +197,7 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
     return Dashboard(
         rows=rows, district=district,
         trend=[MonthPoint(m, per_month[m]) for m in months], open_states=OPEN_STATES,
-        refreshed_at=last.finished_at if last else None,
+        refreshed_at=last.finished_at if last else None, live_at=live["at"],
         refresh_duration_ms=last.duration_ms if last else None,
         calendar_warning=missing_calendar_message(today), now=now, months=months)
 

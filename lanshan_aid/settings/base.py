@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULE: dict = {  # see "Deadline enforcement" below
     "purge-exports": {"task": "cases.purge_exports", "schedule": 3600.0},
     "sweep-document-files": {"task": "documents.sweep_orphan_files", "schedule": 3600.0},
     "refresh-dashboard": {"task": "oversight.refresh_dashboard", "schedule": 300.0},
+    "warm-dashboard-live": {"task": "oversight.warm_live_counts", "schedule": 60.0},
 }
 # Task modules that autodiscovery (tasks.py per app) does not find.
 CELERY_IMPORTS = ["cases.export_tasks"]

@@ -9,6 +9,18 @@ from cases.permissions import Role
 from tests.factories import HouseholdFactory, make_user
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_live_counts():
+    """Each test computes the dashboard's live counts afresh (they are cached for a minute)."""
+    from django.core.cache import cache
+
+    from oversight.dashboard import LIVE_CACHE_KEY
+
+    cache.delete(LIVE_CACHE_KEY)
+    yield
+    cache.delete(LIVE_CACHE_KEY)
+
+
 @pytest.fixture
 def leader_b(township_b):
     return make_user("leader_b", Role.LEADER, townships=[township_b])

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +20,7 @@ from cases.deadlines import SHANGHAI
 from cases.models import CalendarYear, Township
 from cases.workflow import CaseKind
 from oversight.aggregates import refresh_dashboard
+from oversight.dashboard import LIVE_CACHE_KEY
 from oversight.models import DashboardRefresh, TownshipMonthStat
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +142,9 @@ def test_the_task_and_the_command_refresh(client, bureau):
 # --- The page ---------------------------------------------------------------------------------
 
 
-def _queries(client) -> int:
+def _queries(client, *, cached: bool = False) -> int:
+    if not cached:
+        cache.delete(LIVE_CACHE_KEY)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("bureau_dashboard"))
     assert response.status_code == 200
@@ -164,6 +168,8 @@ def test_the_query_count_does_not_grow_with_cases_or_townships_rows(
     refresh_dashboard()
     many = _queries(client)
     assert many == few
+    # From the cache: no open-case count, no clock count, no calendar read for the cut-off.
+    assert _queries(client, cached=True) == few - 3
     board = client.get(reverse("bureau_dashboard")).context["board"]
     assert board.district.open_total == 6
     assert board.district.breached >= 1
@@ -249,3 +255,20 @@ def test_clocks_at_risk_and_breached_agree_with_the_sweeps_rule(client, bureau, 
     board = client.get(reverse("bureau_dashboard")).context["board"]
     assert (board.district.breached, board.district.at_risk) == (len(breached), len(at_risk))
     assert board.district.breached >= 1
+
+
+def test_live_counts_are_shared_for_a_minute_and_rewarmed_by_the_task(client, bureau,
+                                                                      mark_decided):
+    from oversight.tasks import warm_live_counts_task
+
+    mark_decided("investigating")
+    client.force_login(bureau)
+    board = client.get(reverse("bureau_dashboard")).context["board"]
+    assert board.district.open_total == 1
+    mark_decided("recheck", n=2)
+    board = client.get(reverse("bureau_dashboard")).context["board"]
+    assert board.district.open_total == 1  # the cached minute
+    assert warm_live_counts_task.delay().get() == {"townships": 12, "open": 3}
+    board = client.get(reverse("bureau_dashboard")).context["board"]
+    assert board.district.open_total == 3
+    assert board.live_at <= dt.datetime.now(tz=SHANGHAI)
