@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from cases.models import Deadline, DeadlineStatus, DeadlineUnit
+
+if TYPE_CHECKING:
+    from cases.calendar import WorkCalendar
 
 AT_RISK_WORKDAYS = 3
 AT_RISK_HOURS = 6
@@ -25,17 +29,20 @@ class ClockRow:
     due_if_publicity_counted: dt.datetime | None
 
 
-def _workdays_left(today: dt.date, due_day: dt.date) -> int:
+def _workdays_left(today: dt.date, due_day: dt.date,
+                   calendar: WorkCalendar | None = None) -> int:
     """Working days left, counting a year without an entered schedule Monday–Friday (as the
-    sweep does; such clocks are labelled 暂定 on the page)."""
+    sweep does; such clocks are labelled 暂定 on the page). A list passes one `calendar` for
+    all its rows, so the overrides are read once, not once per row."""
     from cases.calendar import count_workdays
 
     if due_day >= today:
-        return count_workdays(today, due_day, provisional=True)
-    return -count_workdays(due_day, today, provisional=True)
+        return count_workdays(today, due_day, provisional=True, calendar=calendar)
+    return -count_workdays(due_day, today, provisional=True, calendar=calendar)
 
 
-def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str, str]:
+def clock_state(deadline: Deadline, now: dt.datetime | None = None,
+                calendar: WorkCalendar | None = None) -> tuple[str, str]:
     now = now or timezone.now()
     if deadline.status == DeadlineStatus.MET:
         if deadline.kind == "publicity":
@@ -53,17 +60,21 @@ def clock_state(deadline: Deadline, now: dt.datetime | None = None) -> tuple[str
         if deadline.due_at - now <= dt.timedelta(hours=AT_RISK_HOURS):
             return "at_risk", "临期"
         return "ok", "计时中"
-    left = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
+    left = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at),
+                          calendar)
     if left <= AT_RISK_WORKDAYS:
         return "at_risk", "临期"
     return "ok", "计时中"
 
 
 def clock_rows(case, now: dt.datetime | None = None) -> list[ClockRow]:
+    from cases.calendar import WorkCalendar
+
     now = now or timezone.now()
+    calendar = WorkCalendar()
     rows = []
     for deadline in case.deadlines.order_by("start_at", "pk"):
-        state, label = clock_state(deadline, now)
+        state, label = clock_state(deadline, now, calendar)
         if deadline.status == DeadlineStatus.PAUSED:
             left = f"剩余{deadline.remaining}个工作日（公示结束后继续计时）"
         elif state in ("met", "met_late", "cancelled"):
@@ -75,7 +86,8 @@ def clock_rows(case, now: dt.datetime | None = None) -> list[ClockRow]:
             days = (timezone.localdate(deadline.due_at) - timezone.localdate(now)).days
             left = f"剩余{days}天" if days >= 0 else f"已超{-days}天"
         else:
-            n = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at))
+            n = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at),
+                               calendar)
             left = f"剩余{n}个工作日" if n >= 0 else f"已超{-n}个工作日"
             if not deadline.calendar_confirmed:
                 left += "（暂定）"

@@ -74,7 +74,7 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     calendar = WorkCalendar()
     rows = []
     for deadline in page:
-        code, label = clock_state(deadline, now)
+        code, label = clock_state(deadline, now, calendar)
         rows.append({"deadline": deadline, "state": code, "state_label": label,
                      "left": _left_label(deadline, now, calendar)})
     query = {k: v for k, v in (("state", state), ("kind", kind), ("township", township)) if v}
