@@ -42,6 +42,7 @@ from .people import (
     Person,
     Relationship,
 )
+from .person_changes import PersonChange
 from .relatives import RelativeKind, StaffPost, StaffRelative
 from .standards import (
     Assessment,
@@ -101,6 +102,7 @@ __all__ = [
     "Membership",
     "OrgChange",
     "Person",
+    "PersonChange",
     "Relationship",
     "Township",
     "TownshipKind",
