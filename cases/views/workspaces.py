@@ -18,13 +18,12 @@ QUEUE_PAGE_SIZE = 25  # cases with their evidence per page: the template is most
 
 
 def _queue(user):
-    """The user's townships' cases awaiting sign-off, nearest decision deadline first (S4),
-    read in order through the index (township, status, next_due_at, -applied_at, -id): one
-    query for the townships, none for the villages (a leader sees every village of them)."""
+    """The cases awaiting the sign-off of the user's townships (the township that approves,
+    S1), nearest decision deadline first (S4), read in order through the index (township,
+    status, next_due_at, -applied_at, -id)."""
     townships = list(scoping.townships_for(user).values_list("pk", flat=True))
     return (Case.objects
-            .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships,
-                    village__township_id__in=townships)
+            .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships)
             .select_related("applicant", "village", "household")
             .prefetch_related(
                 Prefetch("verification_reports",
