@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -154,14 +155,15 @@ def _url(name, *args, **query) -> Callable[[World], str]:
     def make(world: World) -> str:
         url = reverse(name, args=[a(world) if callable(a) else a for a in args])
         if query:
-            url += "?" + "&".join(f"{k}={v(world) if callable(v) else v}"
-                                  for k, v in query.items())
+            url += "?" + urlencode({k: v(world) if callable(v) else v
+                                    for k, v in query.items()})
         return url
     return make
 
 
 PAGES = [
     Page("households", "clerk", _url("home"), household_links),
+    Page("households, assistant's villages", "assistant", _url("home"), household_links),
     Page("households, searched by name", "clerk", _url("home", q=HEAD_NAME), household_links),
     Page("households, searched by ID number", "clerk",
          _url("home", q=lambda w: w.first.applicant.id_number), household_links,
@@ -176,6 +178,8 @@ PAGES = [
     Page("case list, searched by case number", "clerk",
          _url("case_list", q=lambda w: w.first.number[:-3]), case_numbers),
     Page("case list, district", "bureau", _url("case_list"), case_numbers),
+    Page("case list, assistant's villages", "assistant", _url("case_list"), case_numbers),
+    Page("case list, leader", "leader", _url("case_list"), case_numbers),
     Page("clerk workspace", "clerk", _url("clerk_home"), case_numbers),
     Page("assistant's villages", "assistant", _url("assistant_home"), assistant_rows),
     Page("leader's sign-off queue", "leader", _url("leader_queue"), case_numbers),
@@ -188,11 +192,14 @@ PAGES = [
     Page("verification access log", "bureau", _url("verification_access_log"),
          context_len("page")),
     Page("relatives of staff", "clerk", _url("relatives"), relative_names),
+    Page("relatives of staff, district", "bureau", _url("relatives"), relative_names),
     Page("relatives' applications", "bureau", _url("relative_cases"), case_numbers,
          known="two statements per row: the flags of each case are read one case at a time "
                "(cases.verification.relatives.flags_for: its household's members, then the "
                "declarations matching them)"),
     Page("board sheets", "clerk", _url("publicity_batch_list"), board_entries),
+    Page("board sheets, assistant's villages", "assistant", _url("publicity_batch_list"),
+         board_entries),
     Page("public village page", None, _url("public_village", lambda w: w.village.code),
          public_households),
     Page("approval tables reported", "bureau", _url("district_reports"), case_numbers),
@@ -209,6 +216,7 @@ PAGES = [
          context_len("attachments")),
     Page("API households", "clerk", _url("api:household_list"), json_count),
     Page("API cases", "clerk", _url("api:case_list"), json_count),
+    Page("API cases, district", "bureau", _url("api:case_list"), json_count),
     Page("API deadlines", "clerk", _url("api:deadline_list"), json_count),
     Page("API documents", "clerk", _url("api:document_list"), json_count),
 ]
