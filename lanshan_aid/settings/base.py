@@ -205,14 +205,14 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # An intranet host is never on the browsers' HSTS preload list; the directive would be noise.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Content Security Policy (django-csp): scripts only from this site, no inline scripts or
-# handlers, no eval. Inline styles are still allowed: several pages and the admin use style
-# attributes (docs/security.md lists them).
+# Content Security Policy (django-csp): scripts and styles only from this site's files — no
+# inline scripts or handlers, no eval, no <style> blocks or style attributes (templates use
+# classes of static/css/; tests/security/test_style_policy.py keeps it so).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],  # QR codes; photo previews before upload
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
