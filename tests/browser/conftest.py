@@ -24,8 +24,13 @@ import pytest
 from django.conf import settings
 
 CHROMIUM = "/usr/bin/chromium"
+# Date inputs follow the page's lang (zh-Hans: 2026/11/26), as in an office's Chinese Chrome.
+# Without the Blink feature they follow the browser's UI locale, which stays en-US (11/26/2026)
+# whatever `--lang`, LANG/LANGUAGE or the context's locale say: the machine's chromium has only
+# the en-US locale pack (Debian's chromium-l10n is not installed).
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+        "--disable-component-update", "--no-first-run",
+        "--enable-blink-features=LangAttributeAwareFormControlUI"]
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 DOCS_IMG = Path(settings.BASE_DIR) / "docs" / "img"
 DESK = {"width": 1280, "height": 900}
