@@ -701,7 +701,7 @@ class Generator:
             seal = self.seal
             self.person.rows.append((
                 pid, self._name(rng, family, male, born), seal.unique(number),
-                crypto.id_hash(number), "M" if male else "F", born,
+                crypto.id_hash(number, normalized=True), "M" if male else "F", born,
                 seal.unique(f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}")
                 if age >= 16 and rng.random() < 0.7 else seal.common(""),
                 "urban" if urban else "rural",
