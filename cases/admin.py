@@ -27,6 +27,7 @@ from cases.models import (
     Objection,
     OrgChange,
     Person,
+    PersonChange,
     Township,
     VerificationAuthorization,
     VerificationReport,
@@ -99,6 +100,37 @@ class PersonAdmin(admin.ModelAdmin):
     @admin.display(description="身份证号码")
     def masked_id(self, obj):
         return obj.masked_id
+
+    def save_model(self, request, obj, form, change):
+        """A change of a registered person's details is recorded (PersonChange)."""
+        from cases.households import person_change_record
+
+        if change and form.changed_data:
+            old = Person.objects.get(pk=obj.pk)
+            names = [n for n in form.changed_data if n in {f.name for f in Person._meta.fields}]
+            super().save_model(request, obj, form, change)
+            person_change_record(person=obj, old={n: getattr(old, n) for n in names},
+                                 new={n: getattr(obj, n) for n in names}, by=request.user,
+                                 source=PersonChange.Source.ADMIN)
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PersonChange)
+class PersonChangeAdmin(ReadOnlyAdmin):
+    """Changes of people's details; phone and ID numbers shown masked."""
+
+    list_display = ["at", "person", "fields", "source", "confirmed", "by"]
+    list_filter = ["source", "confirmed"]
+    list_select_related = ["person", "by"]
+    exclude = ["changes"]
+    readonly_fields = ["change_table"]
+
+    @admin.display(description="变更内容")
+    def change_table(self, obj):
+        from cases.households import describe_change
+
+        return "；".join(describe_change(obj))
 
 
 class DeadlineInline(admin.TabularInline):

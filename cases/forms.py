@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cases import idnumber
+from cases.households import KNOWN_KEEP, KNOWN_UPDATE, KnownPersonMismatch
 from cases.models import (
     DisabilityGrade,
     DisabilityType,
@@ -52,6 +53,10 @@ class IdNumberField(forms.CharField):
 
 
 CHOOSE = [("", "请选择")]
+KNOWN_CHOICES = [
+    (KNOWN_UPDATE, "确认以本次填写为准更新该成员信息"),
+    (KNOWN_KEEP, "沿用已登记的信息，不更新"),
+]
 
 
 class MemberForm(forms.Form):
@@ -84,6 +89,11 @@ class MemberForm(forms.Form):
     labour_capacity = forms.ChoiceField(label="劳动能力", choices=LabourCapacity.choices,
                                         initial=LabourCapacity.FULL)
     occupation = forms.CharField(label="职业/就业情况", max_length=60, required=False)
+    # Shown (as radio buttons) only after a save found this ID number registered with other
+    # details; `known_ref` binds the choice to the comparison the clerk saw.
+    known = forms.ChoiceField(label="已登记人员", choices=KNOWN_CHOICES, required=False,
+                              widget=forms.HiddenInput)
+    known_ref = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
@@ -129,3 +139,27 @@ MemberFormSet = forms.formset_factory(
     MemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True, max_num=30,
     validate_max=True,
 )
+
+
+KNOWN_PEOPLE_HEADER = ("以下成员的身份证号码已登记，登记的信息与本次填写不一致，本次未保存。"
+                       "请逐一核对，在该成员下选择“确认以本次填写为准更新该成员信息”或“沿用已登记的信息”，"
+                       "再保存。")
+
+
+def show_known_people(formset, live_forms: list, exc: KnownPersonMismatch) -> None:
+    """Put a refused save's registered people back on the bound formset: per member the
+    comparison (`form.known_person`, for the template) and the choice to make; the formset's
+    non-form errors explain why nothing was saved.
+
+    The formset must be bound to a mutable copy of the POST data (`request.POST.copy()`):
+    each row gets the reference of the comparison now shown, and a stale choice is cleared.
+    """
+    for known in exc.known:
+        form = live_forms[known.index]
+        form.known_person = known
+        form.data[form.add_prefix("known_ref")] = known.ref
+        form.data[form.add_prefix("known")] = ""
+        form.fields["known"].widget = forms.RadioSelect(choices=KNOWN_CHOICES)
+        form.fields["known"].label = "请选择"
+    formset._non_form_errors = formset.error_class(
+        [KNOWN_PEOPLE_HEADER, *exc.messages])

@@ -1,61 +1,236 @@
-"""Household services: create or change a household and its members in one transaction."""
+"""Household services: create or change a household and its members in one transaction.
+
+A member is found by ID number (through its keyed hash). When the number belongs to a person
+already registered but not a current member of this household (a former member of an ended
+household, a person registered before), the stored details are not overwritten silently: if
+they differ from what the clerk typed, nothing is saved and `KnownPersonMismatch` lists each
+such member with the stored and the typed values, until the clerk confirms per member either
+"update with what was typed" or "keep the stored details". The details of current members of
+the household being edited are shown in the edit form, so changing them there is deliberate.
+Every change of a registered person's details is written to `PersonChange`.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from cases import idnumber
-from cases.models import Household, Membership, Person, Relationship
+from cases.models import Household, Membership, Person, PersonChange, Relationship
 
 PERSON_FIELDS = ("name", "phone", "hukou_type", "disability_grade", "disability_type",
                  "health", "labour_capacity", "occupation")
+# Shown masked when stored (the clerk already sees in full what they typed).
+MASKED_FIELDS = {"phone": idnumber.mask_phone, "id_number": idnumber.mask}
+
+KNOWN_UPDATE = "update"
+KNOWN_KEEP = "keep"
+EMPTY = "（未填写）"
 
 
 class HouseholdError(ValidationError):
     """A household change that breaks a rule (e.g. a person already in another household)."""
 
 
+@dataclass
+class FieldDifference:
+    field: str
+    label: str
+    stored: str
+    typed: str
+
+
+@dataclass
+class KnownPerson:
+    """A typed member whose ID number is registered to a person with other stored details."""
+
+    index: int  # position in the `members` list given to `household_save`
+    person: Person
+    typed_name: str
+    ref: str  # binds a confirmation to exactly this comparison
+    differences: list[FieldDifference] = field(default_factory=list)
+
+    @property
+    def masked_id(self) -> str:
+        return self.person.masked_id
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.person.name)
+
+    @property
+    def name_differs(self) -> bool:
+        return any(d.field == "name" for d in self.differences)
+
+    @property
+    def message(self) -> str:
+        if self.name_differs:
+            return (f"身份证号码{self.masked_id}已登记为“{self.person.name}”，与本次填写的姓名"
+                    f"“{self.typed_name}”不一致：号码与姓名不符，最可能是身份证号码或姓名录入有误，"
+                    f"请先对照证件核对。")
+        labels = "、".join(d.label for d in self.differences)
+        return (f"成员“{self.typed_name}”（{self.masked_id}）已登记，登记的{labels}与本次填写"
+                f"不一致。")
+
+
+class KnownPersonMismatch(HouseholdError):
+    """Registered people whose stored details differ from the form; nothing was saved."""
+
+    def __init__(self, known: list[KnownPerson]):
+        self.known = known
+        super().__init__([k.message for k in known])
+
+
+def mask_name(name: str) -> str:
+    """张秀英 → 张*英, 张三 → 张*, 欧阳文华 → 欧**华."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _display(name: str, value, *, stored: bool) -> str:
+    model_field = Person._meta.get_field(name)
+    text = _text(value)
+    if not text:
+        return EMPTY
+    if model_field.choices:
+        labels = {str(k): str(v) for k, v in model_field.flatchoices}
+        text = labels.get(text, text)
+    elif stored and name in MASKED_FIELDS:
+        text = MASKED_FIELDS[name](text)
+    return text
+
+
+def _differences(person: Person, typed: dict) -> list[FieldDifference]:
+    return [
+        FieldDifference(name, str(Person._meta.get_field(name).verbose_name),
+                        _display(name, getattr(person, name), stored=True),
+                        _display(name, value, stored=False))
+        for name, value in typed.items() if _text(getattr(person, name)) != _text(value)
+    ]
+
+
+def _ref(number: str, person: Person, typed: dict) -> str:
+    """A keyed digest of the number and of every stored and typed value being compared."""
+    content = json.dumps([number, person.pk, {name: [_text(getattr(person, name)), _text(value)]
+                                              for name, value in typed.items()}],
+                         sort_keys=True, ensure_ascii=False)
+    return salted_hmac("cases.households.known_person", content).hexdigest()[:32]
+
+
+def person_change_record(*, person: Person, old: dict, new: dict, by=None,
+                         source: str = PersonChange.Source.OTHER, household=None,
+                         confirmed: bool = False) -> PersonChange | None:
+    """Record a change of a registered person's details (only the fields that changed).
+
+    Args:
+        old, new: field name → value before and after (values as stored on `Person`).
+
+    Returns:
+        The record, or None when nothing changed.
+    """
+    changed = {name: [old.get(name), new.get(name)] for name in new
+               if _text(old.get(name)) != _text(new.get(name))}
+    if not changed:
+        return None
+    return PersonChange.objects.create(
+        person=person, by=by if getattr(by, "pk", None) else None, source=source,
+        household=household if getattr(household, "pk", None) else None, confirmed=confirmed,
+        fields=",".join(changed)[:200], changes=changed,
+    )
+
+
 @transaction.atomic
-def household_save(*, household: Household, members: list[dict], by=None) -> Household:
+def household_save(*, household: Household, members: list[dict], by=None,
+                   source: str = PersonChange.Source.HOUSEHOLD) -> Household:
     """Save a household and make `members` its exact current membership.
 
     Args:
         household: a new or existing (unsaved changes allowed) household.
-        members: cleaned member dicts (name, id_number, relationship and person fields).
-        by: the acting user (kept for the trail once cases exist).
+        members: cleaned member dicts (name, id_number, relationship and person fields); a
+            member whose number is registered may carry `known` ("update" or "keep") and
+            `known_ref` (the `KnownPerson.ref` the clerk was shown) to settle a mismatch.
+        by: the acting user (recorded with every change of a registered person).
+        source: where the change comes from (`PersonChange.Source`).
 
     Returns:
         The saved household. Nothing is written if any rule fails.
+
+    Raises:
+        HouseholdError: a person is a current member of another household.
+        KnownPersonMismatch: registered people whose details differ, not yet confirmed.
     """
-    household.save()
-    today = timezone.localdate()
-    current = {m.person.id_number: m for m in
-               household.memberships.filter(ended_on__isnull=True).select_related("person")}
-    wanted_ids = set()
-    head = None
-    for data in members:
+    current = {}
+    if household.pk is not None:
+        current = {m.person.id_number: m for m in household.memberships.filter(
+            ended_on__isnull=True).select_related("person")}
+    plans, unsettled = [], []
+    for index, data in enumerate(members):
         number = idnumber.normalize(data["id_number"])
-        wanted_ids.add(number)
         person = Person.objects.select_for_update().filter(id_number=number).first()
-        if person is None:
-            person = Person(id_number=number, birth_date=idnumber.birth_date_of(number),
-                            gender=idnumber.gender_of(number))
-        for field in PERSON_FIELDS:
-            if field in data and data[field] is not None:
-                setattr(person, field, data[field])
-        person.full_clean(validate_unique=False)
-        person.save()
-        membership = current.get(number)
-        if membership is None:
-            other = Membership.objects.filter(person=person, ended_on__isnull=True).exclude(
-                household=household).select_related("household__village").first()
+        typed = {name: data[name] for name in PERSON_FIELDS
+                 if name in data and data[name] is not None}
+        confirmed = False
+        if person is not None and number not in current:
+            other = Membership.objects.filter(person=person, ended_on__isnull=True)
+            if household.pk is not None:
+                other = other.exclude(household=household)
+            other = other.select_related("household__village").first()
             if other is not None:
                 raise HouseholdError(
                     f"{person.name}（{person.masked_id}）已是{other.household.village.short_name}"
                     f"另一户的在册成员，请先在原户办理迁出。"
                 )
+            differences = _differences(person, typed)
+            if differences:
+                ref = _ref(number, person, typed)
+                choice = data.get("known") if data.get("known_ref") == ref else ""
+                if choice == KNOWN_KEEP:
+                    typed = {}
+                elif choice == KNOWN_UPDATE:
+                    confirmed = True
+                else:
+                    unsettled.append(KnownPerson(index, person, _text(typed.get("name")),
+                                                 ref, differences))
+        plans.append((data, number, person, typed, confirmed))
+    if unsettled:
+        raise KnownPersonMismatch(unsettled)
+
+    household.save()
+    today = timezone.localdate()
+    wanted_ids = set()
+    head = None
+    for data, number, person, typed, confirmed in plans:
+        wanted_ids.add(number)
+        old = {}
+        if person is None:
+            person = Person(id_number=number, birth_date=idnumber.birth_date_of(number),
+                            gender=idnumber.gender_of(number))
+        else:
+            old = {name: getattr(person, name) for name in typed}
+        for name, value in typed.items():
+            setattr(person, name, value)
+        person.full_clean(validate_unique=False)
+        person.save()
+        if old:
+            person_change_record(person=person, old=old,
+                                 new={name: getattr(person, name) for name in typed},
+                                 by=by, source=source, household=household,
+                                 confirmed=confirmed)
+        membership = current.get(number)
+        if membership is None:
             membership = Membership.objects.create(
                 household=household, person=person, relationship=data["relationship"],
             )
@@ -72,3 +247,18 @@ def household_save(*, household: Household, members: list[dict], by=None) -> Hou
         household.head = head
         household.save(update_fields=["head", "updated_at"])
     return household
+
+
+def describe_change(change: PersonChange) -> list[str]:
+    """A change record in Chinese, one "项目：原值 → 新值" per field; phone and ID numbers
+    masked (the record itself is encrypted at rest)."""
+    lines = []
+    for name, (old, new) in sorted(change.changes.items()):
+        try:
+            label = str(Person._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # a field since removed from Person: names only
+            lines.append(name)
+            continue
+        lines.append(f"{label}：{_display(name, old, stored=True)} → "
+                     f"{_display(name, new, stored=True)}")
+    return lines

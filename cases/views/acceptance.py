@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases import idnumber, scoping, services
 from cases.audit_access import log_access
 from cases.errors import CaseActionError
-from cases.forms import HouseholdForm, MemberFormSet
+from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.forms_acceptance import (
     AcceptanceCaseForm,
     DraftMember,
@@ -35,8 +35,15 @@ from cases.forms_acceptance import (
     is_adult,
     shared_materials,
 )
-from cases.households import HouseholdError, household_save
-from cases.models import AccessLog, DeadlineKind, Household, Relationship, Village
+from cases.households import HouseholdError, KnownPersonMismatch, household_save
+from cases.models import (
+    AccessLog,
+    DeadlineKind,
+    Household,
+    PersonChange,
+    Relationship,
+    Village,
+)
 from cases.permissions import Role
 from cases.views.households import _search as household_search
 from cases.workflow import AUTHORIZATION_KINDS
@@ -45,7 +52,8 @@ from documents.kinds import DocumentKind
 DRAFT_KEY = "acceptance_draft"
 HOUSEHOLD_FIELDS = ("address", "hukou_type", "bank_name", "bank_account", "note")
 MEMBER_KEYS = ("name", "id_number", "relationship", "phone", "hukou_type", "disability_grade",
-               "disability_type", "health", "labour_capacity", "occupation")
+               "disability_type", "health", "labour_capacity", "occupation",
+               "known", "known_ref")  # the last two: a registered person's confirmation
 
 
 def _require_clerk(user) -> None:
@@ -94,7 +102,8 @@ def _draft(request) -> dict | None:
 def _dry_run(user, household: Household, members: list[dict]) -> None:
     """Run `household_save` and roll it back: every household rule checked, nothing saved."""
     with transaction.atomic():
-        household_save(household=household, members=members, by=user)
+        household_save(household=household, members=members, by=user,
+                       source=PersonChange.Source.ACCEPTANCE)
         transaction.set_rollback(True)
 
 
@@ -118,7 +127,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         lookup = HouseholdLookupForm(request.POST)
         form = HouseholdForm(request.POST, villages=villages)
-        formset = MemberFormSet(request.POST, prefix="m")
+        formset = MemberFormSet(request.POST.copy(), prefix="m")  # see show_known_people
         existing = request.POST.get("existing", "").strip()
         if existing:
             if not existing.isdigit():
@@ -139,12 +148,15 @@ def accept_start(request: HttpRequest) -> HttpResponse:
             form = HouseholdForm(villages=villages)
             formset = MemberFormSet(prefix="m")
         elif form.is_valid() and formset.is_valid():
-            members = [{k: f.cleaned_data.get(k) for k in MEMBER_KEYS} for f in formset.forms
-                       if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            live = [f for f in formset.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            members = [{k: f.cleaned_data.get(k) for k in MEMBER_KEYS} for f in live]
             data = {"village": form.cleaned_data["village"].pk,
                     **{k: form.cleaned_data.get(k) or "" for k in HOUSEHOLD_FIELDS}}
             try:
                 _dry_run(user, _new_household(user, data), members)
+            except KnownPersonMismatch as exc:
+                show_known_people(formset, live, exc)
             except (HouseholdError, ValidationError) as exc:
                 formset._non_form_errors = formset.error_class(exc.messages)
             else:
@@ -225,7 +237,8 @@ def _accept(user, draft: dict, household: Household | None, form: AcceptanceCase
     with transaction.atomic():
         if household is None:
             household = household_save(household=_new_household(user, draft["new"]),
-                                       members=draft["members"], by=user)
+                                       members=draft["members"], by=user,
+                                       source=PersonChange.Source.ACCEPTANCE)
         people = {m.person.id_number: m.person for m in household.current_members()}
         if any(m.id_number not in people for m in form.members):
             raise CaseActionError("members", "该家庭的成员刚刚已有变动，请返回第一步重新选择家庭。")
@@ -259,6 +272,9 @@ def accept_case(request: HttpRequest) -> HttpResponse:
                 case = _accept(user, draft, household, form)
             except CaseActionError as exc:
                 form.add_error(None, exc.message)
+            except KnownPersonMismatch as exc:
+                form.add_error(None, "已登记人员的信息在第一步之后有变动，请返回第一步重新核对："
+                               + "；".join(exc.messages))
             except (HouseholdError, ValidationError) as exc:
                 form.add_error(None, "；".join(exc.messages))
             else:

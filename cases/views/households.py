@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 
 from cases import idnumber, scoping
 from cases.audit_access import log_access
-from cases.forms import HouseholdForm, MemberFormSet
-from cases.households import HouseholdError, household_save
-from cases.models import AccessLog, Household, Membership
+from cases.forms import HouseholdForm, MemberFormSet, show_known_people
+from cases.households import HouseholdError, KnownPersonMismatch, household_save, mask_name
+from cases.models import AccessLog, Household, Membership, Person
 from cases.permissions import Role
 
 
@@ -83,15 +83,22 @@ def _edit(request: HttpRequest, household: Household | None) -> HttpResponse:
                 "occupation": p.occupation,
             })
     villages = scoping.villages_for(request.user).select_related("township")
+    status = 200
     if request.method == "POST":
         form = HouseholdForm(request.POST, instance=household, villages=villages)
-        formset = MemberFormSet(request.POST, initial=initial_members, prefix="m")
+        # A mutable copy: a refused save of registered people writes each row's comparison
+        # reference back into the form (`show_known_people`).
+        formset = MemberFormSet(request.POST.copy(), initial=initial_members, prefix="m")
         if form.is_valid() and formset.is_valid():
-            members = [f.cleaned_data for f in formset.forms
-                       if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            live = [f for f in formset.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            members = [f.cleaned_data for f in live]
             try:
                 saved = household_save(household=form.instance, members=members,
                                        by=request.user)
+            except KnownPersonMismatch as exc:
+                show_known_people(formset, live, exc)
+                status = 400
             except HouseholdError as exc:
                 formset._non_form_errors = formset.error_class(exc.messages)
             except ValidationError as exc:
@@ -104,7 +111,7 @@ def _edit(request: HttpRequest, household: Household | None) -> HttpResponse:
         formset = MemberFormSet(initial=initial_members, prefix="m")
     return render(request, "cases/household_form.html", {
         "form": form, "formset": formset, "household": household,
-    })
+    }, status=status)
 
 
 def household_create(request: HttpRequest) -> HttpResponse:
@@ -125,7 +132,13 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def id_check(request: HttpRequest) -> HttpResponse:
-    """Live check of one ID number typed into a member row (htmx); says nothing about people."""
+    """Live check of one ID number typed into a member row (htmx, and the acceptance script).
+
+    A valid number that is registered is named by the person's masked name and where they
+    live now — only when their current household is within the user's scope; otherwise the
+    answer says only that the number is registered in another township. Every answer that
+    names a registered person is written to the look-up log.
+    """
     value = next((v for k, v in request.GET.items() if k.endswith("id_number")), "")
     if not value.strip():
         return HttpResponse("")
@@ -133,6 +146,23 @@ def id_check(request: HttpRequest) -> HttpResponse:
         idnumber.validate_id_number(value)
     except ValidationError as exc:
         return render(request, "cases/_id_check.html", {"error": exc.messages[0]})
-    born = idnumber.birth_date_of(value)
-    gender = "男" if idnumber.gender_of(value) == "M" else "女"
-    return render(request, "cases/_id_check.html", {"born": born, "gender": gender})
+    number = idnumber.normalize(value)
+    born = idnumber.birth_date_of(number)
+    gender = "男" if idnumber.gender_of(number) == "M" else "女"
+    context = {"born": born, "gender": gender}
+    person = Person.objects.filter(id_number=number).first()
+    if person is not None:
+        membership = person.memberships.filter(ended_on__isnull=True).select_related(
+            "household__village__township").first()
+        if membership is None:
+            context["known"] = {"name": mask_name(person.name), "household": None}
+        elif scoping.households_visible_to(request.user).filter(
+                pk=membership.household_id).exists():
+            village = membership.household.village
+            context["known"] = {"name": mask_name(person.name),
+                                "household": f"{village.township.name} · {village.short_name}"}
+        else:
+            context["known"] = {"elsewhere": True}
+        log_access(request, AccessLog.Action.SEARCH, "person", person.pk,
+                   detail=f"录入时核对身份证号码：{idnumber.mask(number)}")
+    return render(request, "cases/_id_check.html", context)

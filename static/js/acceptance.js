@@ -30,7 +30,9 @@
     fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.text(); })
       .then(function (html) {
-        // The endpoint answers a one-span fragment: keep its class and text only.
+        // The endpoint answers a one-span fragment: keep its class and text only. For a
+        // registered number it names the person masked ("张*英") and where they live now, or
+        // only "another township" outside the clerk's scope (class "warn").
         var doc = new DOMParser().parseFromString(html, "text/html");
         var span = doc.body.querySelector("span");
         out.textContent = span ? span.textContent : "";
