@@ -351,3 +351,61 @@ def test_a_change_in_the_admin_is_recorded(client, superuser):
     page = client.get(reverse("admin:cases_personchange_change", args=[change.pk]))
     assert page.status_code == 200
     assert "13833334444" not in text_of(page) and "138****4444" in text_of(page)
+
+
+def test_the_audit_administrator_reads_the_change_records_and_changes_nothing(client, former,
+                                                                              clerk_a):
+    from cases.management.commands.sync_roles import sync_roles
+    from cases.permissions import Role
+    from tests.factories import make_user
+
+    sync_roles()
+    auditor = make_user("admin_audit", Role.AUDITOR, is_staff=True)
+    change = PersonChange.objects.create(person=former, by=clerk_a, source="household",
+                                         fields="phone",
+                                         changes={"phone": ["13812345678", "13900001111"]})
+    client.force_login(auditor)
+    assert client.get(reverse("admin:cases_personchange_changelist")).status_code == 200
+    page = client.get(reverse("admin:cases_personchange_change", args=[change.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert "138****5678 → 139****1111" in text_of(page)
+    assert "13812345678" not in text_of(page)
+
+
+def test_key_rotation_re_encrypts_the_change_records(former, clerk_a):
+    """`rotate_field_keys` rewrites the encrypted column (the PostgreSQL trigger lets only
+    that through); the record still reads the same with the new key alone."""
+    import os
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    key_a, key_b = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key_a]):
+        change = PersonChange.objects.create(person=former, by=clerk_a, source="admin",
+                                             fields="phone",
+                                             changes={"phone": ["13812345678", ""]})
+        [(_, before)] = raw_change_rows()
+    keys = [key_b, key_a, *settings.FIELD_ENCRYPTION_KEYS]  # the fixtures' rows too
+    with override_settings(FIELD_ENCRYPTION_KEYS=keys), open(os.devnull, "w") as quiet:
+        call_command("rotate_field_keys", stdout=quiet)
+    [(_, after)] = raw_change_rows()
+    assert after != before
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key_b]):
+        assert PersonChange.objects.get(pk=change.pk).changes == {"phone": ["13812345678", ""]}
+
+
+def test_on_postgresql_the_change_record_cannot_be_updated_or_deleted(former, clerk_a):
+    from django.db import DatabaseError, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    change = PersonChange.objects.create(person=former, by=clerk_a, source="admin",
+                                         fields="name", changes={"name": ["a", "b"]})
+    for sql in ("UPDATE cases_personchange SET fields = 'x' WHERE id = %s",
+                "UPDATE cases_personchange SET changes = changes WHERE id = %s",
+                "DELETE FROM cases_personchange WHERE id = %s"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [change.pk])

@@ -35,6 +35,7 @@ ROLE_MODEL_PERMS: dict[Role, dict[str, tuple[str, ...]]] = {
         "cases.deadline": ("view",),
         "cases.caseevent": ("view",),
         "cases.accesslog": ("view",),
+        "cases.personchange": ("view",),
     },
     # Separation of duties (三员分立, accounts/roles.py): the security administrator grants
     # roles and places, unlocks logins and resets second factors; the audit administrator
@@ -56,13 +57,14 @@ ROLE_MODEL_PERMS: dict[Role, dict[str, tuple[str, ...]]] = {
         "axes.accessattempt": ("view",),
         "cases.accesslog": ("view",),
         "cases.caseevent": ("view",),
+        "cases.personchange": ("view",),
         "cases.verificationaccess": ("view",),
     },
 }
 # The system administrator runs the system: every model of the product apps except the
 # audit logs (the audit administrator's), and accounts but not roles or permissions (the
 # security administrator's).
-SYSADMIN_EXCLUDED_MODELS = ("accesslog", "verificationaccess")
+SYSADMIN_EXCLUDED_MODELS = ("accesslog", "verificationaccess", "personchange")
 SYSADMIN_AUTH_PERMS = ("add_user", "change_user", "view_user", "view_group")
 
 
