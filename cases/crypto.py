@@ -223,8 +223,8 @@ class EncryptedMixin:
         return self.db_type(connection)
 
     def get_lookup(self, lookup_name):
-        if self.hash_field and lookup_name == "exact":
-            return HashedExact
+        if self.hash_field and lookup_name in ("exact", "iexact"):  # iexact: the admin's "="
+            return HashedExact  # the hashed number is normalized (upper-case X) either way
         if self.hash_field and lookup_name == "in":
             return HashedIn
         if lookup_name in self.allowed_lookups:

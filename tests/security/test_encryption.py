@@ -104,6 +104,22 @@ def test_exact_and_in_lookups_go_through_the_keyed_hash():
 
 
 @pytest.mark.django_db
+def test_the_admin_finds_a_person_and_a_declared_relative_by_full_id_number(admin_client,
+                                                                           township_a):
+    person = PersonFactory(name="赵玉兰")
+    PersonFactory(name="钱玉兰")
+    StaffRelative.objects.create(
+        staff_name="王晓燕", post=StaffPost.TOWNSHIP_STAFF, township=township_a,
+        relative_name="赵玉兰", relative_id_number=person.id_number, relationship="sibling",
+        declared_on=dt.date(2026, 1, 5), recorded_by=make_user("rec", Role.CLERK))
+    page = admin_client.get("/admin/cases/person/", {"q": person.id_number.lower()})
+    assert page.status_code == 200
+    assert "赵玉兰" in page.content.decode() and "钱玉兰" not in page.content.decode()
+    page = admin_client.get("/admin/cases/staffrelative/", {"q": person.id_number})
+    assert page.status_code == 200 and "赵玉兰" in page.content.decode()
+
+
+@pytest.mark.django_db
 def test_lookups_the_database_cannot_do_are_refused_not_silently_empty():
     for lookup in ("id_number__startswith", "phone", "phone__contains", "health",
                    "bank_account__icontains"):
