@@ -160,6 +160,7 @@ def show_known_people(formset, live_forms: list, exc: KnownPersonMismatch) -> No
         form.data[form.add_prefix("known_ref")] = known.ref
         form.data[form.add_prefix("known")] = ""
         form.fields["known"].widget = forms.RadioSelect(choices=KNOWN_CHOICES)
-        form.fields["known"].label = "请选择"
-    formset._non_form_errors = formset.error_class(
-        [KNOWN_PEOPLE_HEADER, *exc.messages])
+        form.fields["known"].label = "已登记人员的处理"
+        form._bound_fields_cache.pop("known", None)  # built before, with the hidden widget
+    who = "、".join(f"“{k.typed_name}”（{k.masked_id}）" for k in exc.known)
+    formset._non_form_errors = formset.error_class([f"{KNOWN_PEOPLE_HEADER}涉及成员：{who}。"])

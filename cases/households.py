@@ -5,7 +5,8 @@ already registered but not a current member of this household (a former member o
 household, a person registered before), the stored details are not overwritten silently: if
 they differ from what the clerk typed, nothing is saved and `KnownPersonMismatch` lists each
 such member with the stored and the typed values, until the clerk confirms per member either
-"update with what was typed" or "keep the stored details". The details of current members of
+"update with what was typed" or "keep the stored details". A blank phone or occupation typed
+for such a person means "not given" and keeps the stored one. The details of current members of
 the household being edited are shown in the edit form, so changing them there is deliberate.
 Every change of a registered person's details is written to `PersonChange`.
 """
@@ -25,6 +26,9 @@ from cases.models import Household, Membership, Person, PersonChange, Relationsh
 
 PERSON_FIELDS = ("name", "phone", "hukou_type", "disability_grade", "disability_type",
                  "health", "labour_capacity", "occupation")
+# Optional details a clerk may leave blank for a registered person: blank means "not given"
+# (the stored value stays), since the clerk cannot see the stored value to retype it.
+OPTIONAL_FIELDS = ("phone", "occupation")
 # Shown masked when stored (the clerk already sees in full what they typed).
 MASKED_FIELDS = {"phone": idnumber.mask_phone, "id_number": idnumber.mask}
 
@@ -193,6 +197,8 @@ def household_save(*, household: Household, members: list[dict], by=None,
                     f"{person.name}（{person.masked_id}）已是{other.household.village.short_name}"
                     f"另一户的在册成员，请先在原户办理迁出。"
                 )
+            typed = {name: value for name, value in typed.items()
+                     if not (name in OPTIONAL_FIELDS and not _text(value))}
             differences = _differences(person, typed)
             if differences:
                 ref = _ref(number, person, typed)

@@ -169,6 +169,18 @@ def test_identical_details_need_no_confirmation(client, clerk_a, village_a, form
     assert not PersonChange.objects.exists()
 
 
+def test_a_blank_phone_for_a_registered_person_keeps_the_stored_one(client, clerk_a, village_a,
+                                                                    former):
+    client.force_login(clerk_a)
+    response = post_new(client, village_a, [
+        NEW_HEAD, {"name": "张秀英", "id_number": former.id_number, "relationship": "spouse",
+                   "health": "chronic"}])
+    assert response.status_code == 302
+    former.refresh_from_db()
+    assert former.phone == "13812345678"
+    assert not PersonChange.objects.exists()
+
+
 def test_editing_a_current_members_details_is_recorded_without_plaintext(
         client, clerk_a, household_a):
     client.force_login(clerk_a)
