@@ -252,6 +252,9 @@ def seed_all(stdout=None) -> dict:
     households = seed_households()
     from cases.verification.demo import seed_verification
 
+    # 核对 by township B's officer needs an agreement on file before its cases are built (S19).
+    _demo_leader_b()
+    _demo_verifier_b()
     seed_verification(by=users["bureau"])
     cases = seed_cases(users, households)
     seed_verification(by=users["bureau"])

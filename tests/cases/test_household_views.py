@@ -125,10 +125,11 @@ def test_a_wrong_password_is_explained_in_chinese(client, clerk_a):
     assert "用户名或密码不正确" in page_text(response)
 
 
-def test_a_clerk_logs_in_and_lands_on_the_household_list(client, clerk_a):
-    response = client.post(reverse("login"), {"username": "clerk_a", "password": PASSWORD})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+def test_a_clerk_logs_in_and_lands_on_the_workspace(client, clerk_a):
+    response = client.post(reverse("login"), {"username": "clerk_a", "password": PASSWORD},
+                           follow=True)
+    assert response.redirect_chain == [(reverse("start"), 302), (reverse("clerk_home"), 302)]
+    assert response.status_code == 200
 
 
 def test_an_inactive_clerk_cannot_log_in(client, inactive_clerk):
