@@ -253,7 +253,7 @@ def settings_demo_key() -> str:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_pg_dump_of_the_demo_holds_no_id_number_phone_or_bank_account_in_clear(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
