@@ -81,7 +81,9 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-COUNT_CAP = 10_000  # lists count at most this many rows; beyond it the pager says "10000+"
+# Lists count at most this many rows (40 pages); beyond it the pager says "1000 条以上" (the
+# state dropdown still gives each state's full count). Counting 10,000 cost 16 ms, 1,000 5 ms.
+COUNT_CAP = 1_000
 STATUS_COUNTS_SECONDS = 60  # the state dropdown's counts read every case in scope: cached
 SEARCH_PEOPLE_LIMIT = 1000  # applicants matched by a name prefix before their cases are read
 ID_NUMBER_RE = re.compile(r"\d{15}|\d{17}[\dX]")

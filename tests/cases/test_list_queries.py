@@ -82,7 +82,7 @@ def test_case_list(client, village_a, staff, small_pages):
     _assert_bounded(few, many)
     rows = [q for q in many if 'FROM "cases_case"' in q and "COUNT(*)" not in q]
     assert len(rows) == 1 and "LIMIT 2" in rows[0]
-    assert "LIMIT 10001" in next(q for q in many if "COUNT(*)" in q and "cases_case" in q)
+    assert "LIMIT 1001" in next(q for q in many if "COUNT(*)" in q and "cases_case" in q)
 
 
 def test_case_list_by_state(client, village_a, staff, small_pages):
