@@ -287,3 +287,11 @@ def test_the_list_counts_samples_and_problems_in_a_fixed_number_of_queries(
     html = page.content.decode()
     assert "<td>2件</td>\n      <td>1件</td>" in html
     assert html.count("<td>3件</td>\n      <td>0件</td>") == 3
+
+
+@pytest.mark.parametrize(("fixture", "shown"), [
+    ("leader_a", True), ("clerk_a", True), ("assistant_a", False), ("verifier_a", False)])
+def test_the_township_finds_its_spot_checks_in_the_navigation(request, client, fixture, shown):
+    client.force_login(request.getfixturevalue(fixture))
+    page = client.get(reverse("case_list")).content.decode()
+    assert (f'href="{reverse("spot_check_list")}">抽查整改</a>' in page) is shown
