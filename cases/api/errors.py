@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -83,7 +84,14 @@ def install_handlers(api: NinjaAPI) -> None:
         return _error(api, request, exc.status_code, "http_error",
                       f"请求未能处理（{exc.message}）。")
 
+    def body_not_json(request, exc: RawPostDataException):
+        # A form-encoded or multipart body was parsed (by the CSRF check) before ninja read
+        # it as JSON: the client sent the wrong content type.
+        return _error(api, request, 400, "invalid", MALFORMED_MESSAGE,
+                      {"request": ["请求体须为 JSON（Content-Type: application/json）。"]})
+
     api.add_exception_handler(CaseActionError, case_action_error)
+    api.add_exception_handler(RawPostDataException, body_not_json)
     api.add_exception_handler(FormRefused, form_refused)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, permission_denied)
