@@ -3,6 +3,8 @@
 - `UploadPolicyMiddleware` refuses a request body over MAX_REQUEST_BYTES (413) and any uploaded
   file whose type is not in UPLOAD_ALLOWED_EXTENSIONS (415), before a view sees it. Each form
   still checks the content of the files it takes (publicity/uploads.py and the like).
+- `SessionIdleMiddleware` moves the session's 30-minute idle expiry on at most once every
+  `SESSION_REFRESH_SECONDS`, instead of writing the session on every request.
 - `server_error` is the 500 handler: a static page in Chinese, and a 503 "database unavailable"
   page when the cause is a lost database. Neither touches the database or a template that
   would (no context processors, no session): they are files read from templates/.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -97,6 +100,38 @@ class UploadPolicyMiddleware:
             return _message_page(415, "不支持的文件类型",
                                  f"系统只接收以下类型的文件：{allowed}。")
         return None
+
+
+# --- Session idle timeout ------------------------------------------------------------------
+
+SESSION_REFRESHED_AT = "_lanshan_refreshed_at"
+
+
+class SessionIdleMiddleware:
+    """The sliding idle timeout without a session write on every request.
+
+    A session's expiry is its last save plus `SESSION_COOKIE_AGE`. After each response this
+    stores the time in the session when the stored one is older than `SESSION_REFRESH_SECONDS`
+    (or missing), which makes `SessionMiddleware` save it: an active user's expiry moves on at
+    least once a minute, so idleness ends the session after 29 to 30 minutes, and requests in
+    between write nothing. An empty session (anonymous, or flushed at logout) is not created.
+    Placed after `SessionMiddleware`, so its response step runs first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None:
+            return response
+        last = session.get(SESSION_REFRESHED_AT)  # loads it: a stale cookie leaves it empty
+        if session.is_empty():
+            return response
+        now = int(time.time())
+        if not isinstance(last, int) or not 0 <= now - last < settings.SESSION_REFRESH_SECONDS:
+            session[SESSION_REFRESHED_AT] = now
+        return response
 
 
 # --- Error pages ---------------------------------------------------------------------------

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "lanshan_aid.middleware.UploadPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "lanshan_aid.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,10 +182,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Sessions and cookies -----------------------------------------------------------------
-# Idle timeout: 30 minutes without a request ends the session (the expiry moves on with
-# every request); closing the browser ends it too.
+# Idle timeout: 30 minutes without a request ends the session; closing the browser ends it
+# too. The expiry moves on at most once a minute (lanshan_aid.middleware.SessionIdleMiddleware),
+# not on every request, so a user is signed out after 29 to 30 idle minutes.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
+# With Redis (shared by every worker) sessions are read from the cache and written through to
+# the database, so they survive a cache restart. A per-process local-memory cache would keep a
+# session signed out in one worker alive in another: there the database is read.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if REDIS_URL
+                  else "django.contrib.sessions.backends.db")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

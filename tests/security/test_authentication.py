@@ -196,15 +196,68 @@ def test_the_password_change_page_needs_a_login(client):
 # --- Idle timeout ----------------------------------------------------------------------------
 
 
+def _signed_in(client) -> bool:
+    response = client.get(reverse("home"))
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+        return False
+    assert response.status_code == 200
+    return True
+
+
 def test_a_session_ends_after_30_idle_minutes_and_activity_keeps_it(client, clerk_a, settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and not settings.SESSION_SAVE_EVERY_REQUEST
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         assert login(client, "clerk_a", PASSWORD).status_code == 302
     with time_machine.travel(start + dt.timedelta(minutes=25), tick=False):
-        assert client.get(reverse("home")).status_code == 200  # activity moves the expiry on
+        assert _signed_in(client)  # activity moves the expiry on
     with time_machine.travel(start + dt.timedelta(minutes=50), tick=False):
-        assert client.get(reverse("home")).status_code == 200  # 25 idle minutes
+        assert _signed_in(client)  # 25 idle minutes
     with time_machine.travel(start + dt.timedelta(minutes=81), tick=False):
-        response = client.get(reverse("home"))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert not _signed_in(client)  # 31 idle minutes
+
+
+def test_31_idle_minutes_after_requests_within_the_minute_sign_out(client, clerk_a):
+    """Requests that did not move the expiry on (within the minute) count as activity no
+    later than the last refresh: idle for 31 minutes after them is signed out."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert login(client, "clerk_a", PASSWORD).status_code == 302
+    with time_machine.travel(start + dt.timedelta(seconds=50), tick=False):
+        assert _signed_in(client)  # within the minute: no write
+    with time_machine.travel(start + dt.timedelta(seconds=50, minutes=31), tick=False):
+        assert not _signed_in(client)
+
+
+def test_a_user_active_every_10_minutes_for_2_hours_stays_signed_in(client, clerk_a):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert login(client, "clerk_a", PASSWORD).status_code == 302
+    for minutes in range(10, 121, 10):
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            assert _signed_in(client), f"signed out after {minutes} minutes"
+    with time_machine.travel(start + dt.timedelta(minutes=120 + 31), tick=False):
+        assert not _signed_in(client)
+
+
+def test_a_request_within_the_minute_writes_no_session_row(client, clerk_a):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert login(client, "clerk_a", PASSWORD).status_code == 302
+    key = client.session.session_key
+    expiry = Session.objects.get(session_key=key).expire_date
+    with (time_machine.travel(start + dt.timedelta(seconds=45), tick=False),
+          CaptureQueriesContext(connection) as ctx):
+        assert _signed_in(client)
+    writes = [q["sql"] for q in ctx.captured_queries
+              if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert writes == []
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    with time_machine.travel(start + dt.timedelta(seconds=75), tick=False):
+        assert _signed_in(client)  # past the minute: the expiry moves on
+    assert Session.objects.get(session_key=key).expire_date == expiry + dt.timedelta(seconds=75)
