@@ -140,7 +140,8 @@ def hostile_json(draw, fields: list[str]):
 # --- Which form each view shows, and who may post it -----------------------------------------
 
 # URL name -> (user label, page that carries the form — None: the view's own GET page —
-# and, optionally, the object to post to when not the one of the access-matrix entry).
+# and, optionally, the object to post to when not the one of the access-matrix entry, and
+# the object of the page that carries the form when not that one).
 FORM_VIEWS: dict[str, tuple[str, str | None]] = {
     "household_create": ("clerk", None),
     "household_edit": ("clerk", None),  # a Django-level 400 was an English page (400.html)
@@ -161,13 +162,19 @@ FORM_VIEWS: dict[str, tuple[str, str | None]] = {
     "roster_export": ("clerk", None),
     "document_deliver": ("clerk", None),
     "household_attachments": ("clerk", None),
-    "publicity_batch_confirm": ("clerk", None),
+    "publicity_batch_confirm": ("clerk", "publicity_batch_detail"),
     "publicity_objection_new": ("clerk", None),
     "publicity_objection_handle": ("clerk", "publicity_batch_detail"),
     "publicity_appraisal_new": ("clerk", None),
     "public_objection": ("anon", None),
     "public_case_status": ("anon", None),
     "password_change": ("clerk", None),
+    "accept_start": ("clerk", None),
+    "accept_case": ("clerk", "accept_start"),
+    "spot_check_new": ("bureau", None),
+    "spot_check_finding": ("bureau", "spot_check_detail", None, "spot_check"),
+    "spot_check_answer": ("clerk", "spot_check_detail", None, "spot_check"),
+    "spot_check_close": ("bureau", "spot_check_detail"),
 }
 # The role that may make each API move (on the case its access-matrix entry points at).
 API_ROLE = {"accept": "clerk", "withdraw": "clerk", "open_recheck": "clerk",
@@ -254,10 +261,13 @@ def check(asker, client, path, data, *, json_body: str | None = None, strict: bo
 def test_hostile_form_input_is_refused_in_chinese_and_saves_nothing(world, clients, name):
     if name not in table.ENTRIES:
         pytest.skip(f"{name} is not a URL of this build")
-    label, source, *target = FORM_VIEWS[name]
+    label, source, *targets = FORM_VIEWS[name]
+    target = targets[0] if targets else None
+    source_target = targets[1] if len(targets) > 1 else target
     client = clients[label]
-    path = url_for(world, name, *target)
-    page = client.get(url_for(world, source, *target) if source else path)
+    path = url_for(world, name, target)
+    page = client.get(url_for(world, source, source_target) if source else path)
+    assert page.status_code == 200, f"the form of {name} is not on {page.request['PATH_INFO']}"
     fields = form_fields(page.content.decode("utf-8", "replace"), path)
     asker = engine.Asker()
 
