@@ -46,7 +46,15 @@ HOUSEHOLD_EDITOR_ROLES = frozenset({Role.CLERK, Role.ASSISTANT})
 def _in_township(case, user) -> bool:
     from cases import scoping
 
-    return scoping.townships_for(user).filter(pk=case.township_id).exists()
+    # The user's townships are read once per request (scoping.township_ids), however many
+    # moves a page asks about.
+    return scoping.in_township(user, case.township_id)
+
+
+def _in_village(case, user) -> bool:
+    from cases import scoping
+
+    return scoping.sees_whole_district(user) or case.village_id in scoping.village_ids(user)
 
 
 def _role_in_township(case, user, *roles: Role) -> bool:
@@ -78,9 +86,7 @@ def can_record_home_visit(case, user) -> bool:
 
     if user is None:
         return False
-    if scoping.has_role(user, Role.ASSISTANT) and scoping.villages_for(user).filter(
-        pk=case.village_id
-    ).exists():
+    if scoping.has_role(user, Role.ASSISTANT) and _in_village(case, user):
         return True
     return _role_in_township(case, user, Role.CLERK, Role.VERIFIER)
 
@@ -100,9 +106,7 @@ def can_record_objection(case, user) -> bool:
 
     if user is None:
         return True
-    if scoping.has_role(user, Role.ASSISTANT) and scoping.villages_for(user).filter(
-        pk=case.village_id
-    ).exists():
+    if scoping.has_role(user, Role.ASSISTANT) and _in_village(case, user):
         return True
     return _role_in_township(case, user, Role.CLERK, Role.LEADER)
 

@@ -9,7 +9,12 @@ approve nothing (S1). Assignments are django-guardian object permissions on `Tow
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -24,6 +29,48 @@ from cases.permissions import (
 )
 
 _ROLE_CACHE = "_lanshan_roles"
+
+# Per-request memo of the places a user works in (`request_memo`, entered by
+# lanshan_aid.middleware.ScopeMemoMiddleware for every request): the township and village ids
+# are read once per request however many checks a page makes. Outside a request (tasks,
+# commands, tests calling services) nothing is memoised.
+_memo: ContextVar[dict | None] = ContextVar("lanshan_scope_memo", default=None)
+
+
+@contextmanager
+def request_memo() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _memoised(user, name: str, compute: Callable[[], Any]) -> Any:
+    memo = _memo.get()
+    if memo is None or not getattr(user, "pk", None):
+        return compute()
+    key = (user.pk, name)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def memo(name: str, key, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per request for (`name`, `key`); every time outside a request."""
+    current = _memo.get()
+    if current is None:
+        return compute()
+    if (name, key) not in current:
+        current[(name, key)] = compute()
+    return current[(name, key)]
+
+
+def forget() -> None:
+    """Drop what this request memoised (after an assignment changes)."""
+    current = _memo.get()
+    if current is not None:
+        current.clear()
 
 
 def roles_of(user) -> frozenset[Role]:
@@ -63,32 +110,56 @@ def townships_for(user) -> QuerySet[Township]:
     )
 
 
+def township_ids(user) -> frozenset[int]:
+    """Ids of `townships_for(user)`, read once per request."""
+    return _memoised(user, "townships",
+                     lambda: frozenset(townships_for(user).values_list("pk", flat=True)))
+
+
+def in_township(user, township_id) -> bool:
+    """Whether the user works in that township (district staff: every one)."""
+    return sees_whole_district(user) or township_id in township_ids(user)
+
+
+def _assistant_village_ids(user) -> frozenset[int]:
+    if Role.ASSISTANT not in roles_of(user):
+        return frozenset()
+    return _memoised(user, "assistant_villages", lambda: frozenset(
+        get_objects_for_user(
+            user, WORK_IN_VILLAGE_PERM, klass=Village, accept_global_perms=False,
+        ).values_list("pk", flat=True)))
+
+
 def villages_for(user) -> QuerySet[Village]:
     """Villages whose households the user may see: by township, or assigned to an assistant."""
     if sees_whole_district(user):
         return Village.objects.all()
-    roles = roles_of(user)
-    township_ids = list(townships_for(user).values_list("pk", flat=True))
-    village_ids: list[int] = []
-    if Role.ASSISTANT in roles:
-        village_ids = list(
-            get_objects_for_user(
-                user, WORK_IN_VILLAGE_PERM, klass=Village, accept_global_perms=False,
-            ).values_list("pk", flat=True)
-        )
-    if not township_ids and not village_ids:
+    townships = sorted(township_ids(user))
+    villages = sorted(_assistant_village_ids(user))
+    if not townships and not villages:
         return Village.objects.none()
-    from django.db.models import Q
+    return Village.objects.filter(Q(township_id__in=townships) | Q(pk__in=villages))
 
-    return Village.objects.filter(Q(township_id__in=township_ids) | Q(pk__in=village_ids))
+
+def village_ids(user) -> list[int]:
+    """Ids of `villages_for(user)` (not for district staff), read once per request."""
+    return _memoised(user, "villages",
+                     lambda: list(villages_for(user).values_list("pk", flat=True)))
+
+
+def village_in_scope(user, village) -> bool:
+    """Whether the user may see the households of `village` (a `Village`, read already)."""
+    if sees_whole_district(user):
+        return True
+    return (village.township_id in township_ids(user)
+            or village.pk in _assistant_village_ids(user))
 
 
 def households_visible_to(user) -> QuerySet[Household]:
     """Households the user may see."""
     if sees_whole_district(user):
         return Household.objects.all()
-    village_ids = list(villages_for(user).values_list("pk", flat=True))
-    return Household.objects.filter(village_id__in=village_ids)
+    return Household.objects.filter(village_id__in=village_ids(user))
 
 
 def household_for_user(user, pk) -> Household:
@@ -105,7 +176,7 @@ def can_edit_household(user, household: Household) -> bool:
     """Clerks and assistants change households in their scope; district staff only look."""
     if not roles_of(user) & HOUSEHOLD_EDITOR_ROLES:
         return False
-    return villages_for(user).filter(pk=household.village_id).exists()
+    return sees_whole_district(user) or household.village_id in village_ids(user)
 
 
 def can_create_household(user) -> bool:
@@ -114,18 +185,22 @@ def can_create_household(user) -> bool:
 
 def assign_township(user, township: Township) -> None:
     assign_perm(WORK_IN_TOWNSHIP_PERM, user, township)
+    forget()
 
 
 def unassign_township(user, township: Township) -> None:
     remove_perm(WORK_IN_TOWNSHIP_PERM, user, township)
+    forget()
 
 
 def assign_village(user, village: Village) -> None:
     assign_perm(WORK_IN_VILLAGE_PERM, user, village)
+    forget()
 
 
 def unassign_village(user, village: Village) -> None:
     remove_perm(WORK_IN_VILLAGE_PERM, user, village)
+    forget()
 
 
 def cases_visible_to(user):
@@ -134,14 +209,17 @@ def cases_visible_to(user):
 
     if sees_whole_district(user):
         return Case.objects.all()
-    village_ids = list(villages_for(user).values_list("pk", flat=True))
-    return Case.objects.filter(village_id__in=village_ids)
+    return Case.objects.filter(village_id__in=village_ids(user))
 
 
 def case_for_user(user, pk):
-    """The case if the user may see it; 404 otherwise."""
-    case = cases_visible_to(user).select_related(
+    """The case if the user may see it (its village in scope, as `cases_visible_to`); 404
+    otherwise. Read by its key and checked against the user's places, so no village list is
+    read for it."""
+    from cases.models import Case
+
+    case = Case.objects.select_related(
         "household", "applicant", "township", "village", "created_by").filter(pk=pk).first()
-    if case is None:
+    if case is None or not village_in_scope(user, case.village):
         raise Http404("未找到该案件，或您无权查看。")
     return case

@@ -5,6 +5,7 @@
   still checks the content of the files it takes (publicity/uploads.py and the like).
 - `SessionIdleMiddleware` moves the session's 30-minute idle expiry on at most once every
   `SESSION_REFRESH_SECONDS`, instead of writing the session on every request.
+- `ScopeMemoMiddleware` lets a request read its user's townships and villages once.
 - `server_error` is the 500 handler: a static page in Chinese, and a 503 "database unavailable"
   page when the cause is a lost database. Neither touches the database or a template that
   would (no context processors, no session): they are files read from templates/.
@@ -132,6 +133,27 @@ class SessionIdleMiddleware:
         if not isinstance(last, int) or not 0 <= now - last < settings.SESSION_REFRESH_SECONDS:
             session[SESSION_REFRESHED_AT] = now
         return response
+
+
+def stamp_session_at_login(sender, request, user, **kwargs) -> None:
+    """A sign-in is activity: the session saved at login carries the time, so the requests of
+    the next minute write nothing (connected to `user_logged_in` in accounts.apps)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_REFRESHED_AT] = int(time.time())
+
+
+class ScopeMemoMiddleware:
+    """Each request reads the places its user works in once (`cases.scoping.request_memo`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        from cases.scoping import request_memo
+
+        with request_memo():
+            return self.get_response(request)
 
 
 # --- Error pages ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ declaration may not handle or sign off the case; everybody sees the flag.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -43,35 +44,84 @@ def active_declarations(on: dt.date | None = None) -> QuerySet[StaffRelative]:
     return StaffRelative.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
+def household_members(case: Case) -> list[Membership]:
+    """The current memberships of the case's household with their people, read once per
+    request (the case page shows them, finds the adults without authorization among them and
+    matches them against the declarations)."""
+    return scoping.memo("household_members", case.household_id,
+                        lambda: list(case.household.current_members()))
+
+
 def _member_ids(case: Case) -> dict[str, str]:
     """ID number → name of the applicant and the household's current members."""
-    rows = dict(Membership.objects.filter(household_id=case.household_id,
-                                          ended_on__isnull=True)
-                .values_list("person__id_number", "person__name"))
+    rows = {m.person.id_number: m.person.name for m in household_members(case)}
     rows.setdefault(case.applicant.id_number, case.applicant.name)
     return rows
 
 
+def _case_declarations(case: Case) -> tuple[dict[str, str], list[StaffRelative]]:
+    """The members (`_member_ids`) and every active declaration matching one of them, read
+    once per request (the case page asks for the flags and for the user's conflict)."""
+    def read():
+        members = _member_ids(case)
+        declarations = list(
+            active_declarations().filter(relative_id_number__in=list(members))
+            .select_related("township", "village", "staff_user")
+            .order_by("relative_id_number_hash", "id"))
+        return members, declarations
+
+    return scoping.memo("relatives", (case.pk, case.household_id, case.applicant_id), read)
+
+
 def flags_for(case: Case) -> list[RelativeFlag]:
     """Every active declaration that matches someone in the case's household."""
-    members = _member_ids(case)
-    declarations = (active_declarations().filter(relative_id_number__in=list(members))
-                    .select_related("township", "village", "staff_user")
-                    .order_by("relative_id_number_hash", "id"))
+    members, declarations = _case_declarations(case)
     return [RelativeFlag(d, members[d.relative_id_number]) for d in declarations]
+
+
+def flags_by_case(cases) -> dict[int, list[RelativeFlag]]:
+    """`flags_for` of many cases in two statements: the current members of all their
+    households, then the active declarations matching their keyed ID hashes. The cases'
+    applicants should be read with them (`select_related("applicant")`)."""
+    cases = list(cases)
+    by_household: dict[int, dict[str, str]] = defaultdict(dict)
+    for household_id, number_hash, name in (
+            Membership.objects.filter(household_id__in={c.household_id for c in cases},
+                                      ended_on__isnull=True)
+            .order_by("id").values_list("household_id", "person__id_number_hash",
+                                        "person__name")):
+        by_household[household_id].setdefault(number_hash, name)
+    members: dict[int, dict[str, str]] = {}
+    for case in cases:
+        names = dict(by_household.get(case.household_id, {}))
+        names.setdefault(case.applicant.id_number_hash, case.applicant.name)
+        members[case.pk] = names
+    hashes = sorted({h for names in members.values() for h in names if h})
+    declarations = list(
+        active_declarations().filter(relative_id_number_hash__in=hashes)
+        .select_related("township", "village", "staff_user")
+        .order_by("relative_id_number_hash", "id")) if hashes else []
+    return {case.pk: [RelativeFlag(d, members[case.pk][d.relative_id_number_hash])
+                      for d in declarations if d.relative_id_number_hash in members[case.pk]]
+            for case in cases}
 
 
 def conflict_message(case: Case, user) -> str:
     """The refusal text when `user` declared a relative in the case's household, else ''."""
     if user is None or not getattr(user, "pk", None):
         return ""
-    members = _member_ids(case)
-    hit = (active_declarations().filter(staff_user=user, relative_id_number__in=list(members))
-           .first())
+    members, declarations = _case_declarations(case)
+    hit = next((d for d in sorted(declarations, key=_declaration_order)
+                if d.staff_user_id == user.pk), None)
     if hit is None:
         return ""
     return (f"申请家庭成员{members[hit.relative_id_number]}是您备案的近亲属"
             f"（{hit.get_relationship_display()}），按回避规定，您不能经办或审批该案件。")
+
+
+def _declaration_order(d: StaffRelative):
+    # StaffRelative's default ordering, which the single-row query used to follow.
+    return (d.township_id, d.staff_name, d.relative_name, d.pk)
 
 
 def require_no_conflict(case: Case, user) -> None:
@@ -143,6 +193,7 @@ def relative_declare(*, by, staff_name: str, post: str, township: Township,
     if active_declarations().filter(staff_name=staff_name.strip(), township=township,
                                     relative_id_number=number).exists():
         raise CaseActionError("duplicate", "该近亲属已由同一备案人备案。")
+    scoping.forget()  # the case pages' flags read in this request are out of date
     return StaffRelative.objects.create(
         staff_user=staff_user, staff_name=staff_name.strip(), post=post, township=township,
         village=village, relative_name=relative_name.strip(), relative_id_number=number,

@@ -30,6 +30,7 @@ from cases.permissions import (
     can_record_objection,
     can_record_verification,
 )
+from cases.verification import relatives
 from cases.workflow import CaseKind, CaseStatus
 
 
@@ -171,7 +172,11 @@ def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
         household.village = case.village
     if household.head_id == case.applicant_id:
         household.head = case.applicant
-    missing = (case.adults_without_authorization()
+    # The members and the authorizations are read once and serve the page, the adults without
+    # authorization and the relatives' flags (relatives.household_members).
+    members = relatives.household_members(case)
+    authorizations = list(case.authorizations.select_related("person"))
+    missing = (_adults_without_authorization(case, members, authorizations)
                if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) else [])
     actions = []
     for item in services.available_actions(case, user):
@@ -197,7 +202,7 @@ def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
         "case": case,
         "clocks": clock_rows(case),
         "events": case.events.select_related("actor").order_by("seq"),
-        "authorizations": case.authorizations.select_related("person"),
+        "authorizations": authorizations,
         "missing_authorizations": missing,
         "reports": case.verification_reports.all(),
         "visits": case.home_visits.all(),
@@ -205,8 +210,16 @@ def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
         "appraisals": case.appraisals.all(),
         "actions": actions,
         "evidence_forms": evidence,
-        "members": case.household.current_members(),
+        "members": members,
     }
+
+
+def _adults_without_authorization(case, members, authorizations) -> list[Person]:
+    """`Case.adults_without_authorization` from rows the page has read already."""
+    day = case.applied_at.date() if case.applied_at else None
+    signed = {a.person_id for a in authorizations}
+    return [m.person for m in members
+            if m.person.pk not in signed and (day is None or m.person.age_on(day) >= 18)]
 
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -407,7 +407,8 @@ def relative_cases(request: HttpRequest) -> HttpResponse:
     cases = relatives.relative_cases().select_related("applicant", "township", "village") \
         .order_by("-applied_at", "-id")
     page = Paginator(cases, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"case": c, "flags": relatives.flags_for(c)} for c in page]
+    flags = relatives.flags_by_case(page)
+    rows = [{"case": c, "flags": flags[c.pk]} for c in page]
     return render(request, "cases/verification/relative_cases.html",
                   {"page": page, "rows": rows})
 

@@ -139,3 +139,61 @@ def test_case_page_query_count_is_bounded(client, village_a, staff):
         client.get(big.get_absolute_url())
     assert len(q_big) <= len(q_small) + 3
     assert len(q_big) <= 40
+
+
+def test_the_places_a_user_works_in_are_read_again_on_the_next_request(client, village_a,
+                                                                         staff, township_a):
+    """The township ids are memoised for one request only: a township taken away shows at the
+    next request."""
+    from cases import scoping
+
+    case = _case(S.INVESTIGATING, village_a, staff)
+    client.force_login(staff["clerk"])
+    assert client.get(case.get_absolute_url()).status_code == 200
+    scoping.unassign_township(staff["clerk"], township_a)
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_a_memo_is_dropped_when_an_assignment_changes_within_it(staff, township_a):
+    from cases import scoping
+
+    clerk = staff["clerk"]
+    with scoping.request_memo():
+        assert scoping.in_township(clerk, township_a.pk)
+        scoping.unassign_township(clerk, township_a)
+        assert not scoping.in_township(clerk, township_a.pk)
+    assert not scoping.in_township(clerk, township_a.pk)
+
+
+def test_relatives_flags_of_many_cases_match_the_flags_of_each(village_a, staff):
+    from django.utils import timezone
+
+    from cases.models import StaffPost
+    from cases.models.relatives import RelativeKind
+    from cases.verification import relatives
+
+    cases = [_case(S.INVESTIGATING, village_a, staff) for _ in range(3)]
+    HouseholdFactory(village=village_a, members=2)
+    member = cases[1].household.current_members()[0].person
+    relatives.relative_declare(
+        by=staff["clerk"], staff_user=staff["clerk"], staff_name="窗口受理员",
+        post=StaffPost.TOWNSHIP_STAFF, township=village_a.township,
+        relative_name=member.name, relative_id_number=member.id_number,
+        relationship=RelativeKind.SPOUSE, declared_on=timezone.localdate())
+    relatives.relative_declare(
+        by=staff["leader"], staff_user=staff["leader"], staff_name="分管领导",
+        post=StaffPost.TOWNSHIP_STAFF, township=village_a.township,
+        relative_name=cases[2].applicant.name, relative_id_number=cases[2].applicant.id_number,
+        relationship=RelativeKind.SPOUSE, declared_on=timezone.localdate())
+    from cases.models import Case
+
+    rows = list(Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("applicant"))
+    with CaptureQueriesContext(connection) as ctx:
+        batch = relatives.flags_by_case(rows)
+    assert len(ctx.captured_queries) == 2
+    texts = {c.pk: [f.text for f in batch[c.pk]] for c in rows}
+    assert texts == {c.pk: [f.text for f in relatives.flags_for(c)] for c in rows}
+    assert texts[cases[0].pk] == [] and len(texts[cases[1].pk]) == 1
+    assert member.name in texts[cases[1].pk][0] and len(texts[cases[2].pk]) == 1
+    assert "申请家庭成员" in relatives.conflict_message(cases[1], staff["clerk"])
+    assert relatives.conflict_message(cases[1], staff["leader"]) == ""
