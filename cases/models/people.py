@@ -205,7 +205,11 @@ class Household(models.Model):
         verbose_name = "家庭"
         verbose_name_plural = "家庭"
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["village", "-updated_at"], name="household_village_idx")]
+        indexes = [
+            # The list: one ordered read per village of the scope, merged (cases.views.households).
+            models.Index(fields=["village", "-updated_at", "-id"], name="household_village_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="household_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.head.name if self.head else '未定户主'}户（{self.village.short_name}）"

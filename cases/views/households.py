@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from cases import idnumber, scoping
@@ -18,41 +20,107 @@ from cases.households import HouseholdError, KnownPersonMismatch, household_save
 from cases.models import AccessLog, Household, Membership, Person
 from cases.permissions import Role
 
+# The list counts at most this many households (40 pages); beyond it the pager says so.
+COUNT_CAP = 1_000
+SEARCH_PEOPLE_LIMIT = 1_000  # people matched by a name prefix before their households are read
+ORDER = ("-updated_at", "-id")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` + 1 households of `counted` (the scope, unordered); pages
+    are sliced from `ordered(top)`, the household ids in display order, of which only the
+    first `top` rows are needed."""
+
+    def __init__(self, ordered, per_page, *, counted):
+        super().__init__([], per_page)
+        self.ordered, self.counted = ordered, counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.order_by()[:COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        return self._get_page(list(self.ordered(top)[bottom:top]), number, self)
+
 
 def _search(queryset, q: str):
-    """Households with a current member of that name or ID number, or at that address.
+    """Households with a current member whose name starts with `q` or whose ID number is `q`;
+    when no member's name starts with `q`, households whose address contains it.
 
-    Members are matched in a subquery, not a join: a join on memberships would also limit
-    the member count annotated afterwards to the matching members.
+    People are found first (by the name or ID-number index, at most `SEARCH_PEOPLE_LIMIT`),
+    then their current households, so no household of the scope is read to match a name.
     """
-    q = q.strip()
-    if not q:
-        return queryset
     current = Membership.objects.filter(ended_on__isnull=True)
     compact = idnumber.normalize(q)
     if len(compact) == 18:
-        return queryset.filter(
-            pk__in=current.filter(person__id_number=compact).values("household_id"))
-    return queryset.filter(
-        Q(pk__in=current.filter(person__name__startswith=q).values("household_id"))
-        | Q(address__contains=q)
-    )
+        people = Person.objects.filter(id_number=compact)
+    else:
+        people = Person.objects.filter(name__startswith=q)
+    people = people.order_by().values("pk")[:SEARCH_PEOPLE_LIMIT]
+    matched = queryset.filter(pk__in=current.filter(person_id__in=people).values("household_id"))
+    if len(compact) == 18 or matched.exists():
+        return matched
+    return queryset.filter(address__contains=q)
+
+
+def _in_index_order(user, top: int):
+    """The first `top` of the user's household ids, newest first.
+
+    A township's villages are passed as a list (no join); each village's newest `top`
+    households are read in order from the (village, -updated_at, -id) index and only those
+    are merged and sorted — never every household of the township."""
+    if scoping.sees_whole_district(user):
+        return Household.objects.order_by(*ORDER).values_list("pk", flat=True)
+    villages = sorted(scoping.village_ids(user))
+    if connection.vendor != "postgresql" or len(villages) < 2:
+        return (Household.objects.filter(village_id__in=villages).order_by(*ORDER)
+                .values_list("pk", flat=True))
+    parts = [Household.objects.filter(village_id=v).order_by(*ORDER)
+             .values_list("pk", "updated_at")[:top] for v in villages]
+    return parts[0].union(*parts[1:], all=True).order_by("-updated_at", "-pk")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Households of the user's townships/villages, searchable by name or ID number."""
+    """Households of the user's townships/villages, searchable by name or ID number.
+
+    The page's households are found by id first (in index order, or among the few a search
+    matches), then read with their village, head and member count — for the page's rows only.
+    """
     q = request.GET.get("q", "").strip()
-    households = _search(scoping.households_visible_to(request.user), q)
-    households = households.select_related("village__township", "head").annotate(
-        member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True))
-    ).order_by("-updated_at", "-id")
-    page = Paginator(households, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    scope = scoping.households_visible_to(request.user)
+    if q:
+        counted = _search(scope, q)
+        def ordered(top):
+            return counted.order_by(*ORDER).values_list("pk", flat=True)
+    else:
+        counted = scope
+
+        def ordered(top):
+            return _in_index_order(request.user, top)
+    page = CappedPaginator(ordered, settings.LIST_PAGE_SIZE, counted=counted).get_page(
+        request.GET.get("page"))
+    ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
+    by_id = Household.objects.select_related("village__township", "head").in_bulk(ids)
+    members = dict(Membership.objects.filter(household_id__in=ids, ended_on__isnull=True)
+                   .order_by().values("household_id").annotate(n=Count("id"))
+                   .values_list("household_id", "n"))
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    for household in page.object_list:
+        household.member_count = members.get(household.pk, 0)
     if q:
         log_access(request, AccessLog.Action.SEARCH, "household", detail=f"检索：{q[:6]}…"
                    if len(idnumber.normalize(q)) == 18 else f"检索：{q[:20]}")
     return render(request, "cases/home.html", {
         "page": page, "q": q, "can_create": scoping.can_create_household(request.user),
+        "count_cap": COUNT_CAP,
     })
 
 
