@@ -116,14 +116,22 @@ class SessionIdleMiddleware:
     (or missing), which makes `SessionMiddleware` save it: an active user's expiry moves on at
     least once a minute, so idleness ends the session after 29 to 30 minutes, and requests in
     between write nothing. An empty session (anonymous, or flushed at logout) is not created.
+    A session whose stored time is `SESSION_COOKIE_AGE` old is flushed before the request is
+    handled, so the timeout holds whichever store (database, or cache in front of it) is read.
     Placed after `SessionMiddleware`, so its response step runs first."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        response = self.get_response(request)
         session = getattr(request, "session", None)
+        if session is not None:
+            last = session.get(SESSION_REFRESHED_AT)
+            if isinstance(last, int) and time.time() - last >= settings.SESSION_COOKIE_AGE:
+                # Idle too long, whatever the store says: a cached session (cached_db) is not
+                # checked against its expiry date when read.
+                session.flush()
+        response = self.get_response(request)
         if session is None:
             return response
         last = session.get(SESSION_REFRESHED_AT)  # loads it: a stale cookie leaves it empty

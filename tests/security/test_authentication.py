@@ -261,3 +261,20 @@ def test_a_request_within_the_minute_writes_no_session_row(client, clerk_a):
     with time_machine.travel(start + dt.timedelta(seconds=75), tick=False):
         assert _signed_in(client)  # past the minute: the expiry moves on
     assert Session.objects.get(session_key=key).expire_date == expiry + dt.timedelta(seconds=75)
+
+
+def test_the_idle_timeout_holds_even_where_the_store_still_has_the_session(client, clerk_a):
+    """A cached session (cached_db) is read without its expiry date: the time stored in the
+    session ends it after 30 idle minutes whatever the store says."""
+    from django.contrib.sessions.models import Session
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert login(client, "clerk_a", PASSWORD).status_code == 302
+    Session.objects.update(expire_date=start + dt.timedelta(days=1))
+    with time_machine.travel(start + dt.timedelta(minutes=29), tick=False):
+        assert _signed_in(client)
+    with time_machine.travel(start + dt.timedelta(minutes=29 + 31), tick=False):
+        Session.objects.update(expire_date=start + dt.timedelta(days=1))
+        assert not _signed_in(client)
+    assert not Session.objects.filter(expire_date__gt=start + dt.timedelta(hours=2)).exists()
