@@ -9,17 +9,20 @@ down, and say so when reminders are lagging behind.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from cases import scoping, services
@@ -33,14 +36,81 @@ from cases.workflow import CaseStatus
 STATES = {"at_risk": "临期", "breached": "已超期"}
 
 
-def _left_label(deadline: Deadline, now: dt.datetime, calendar: WorkCalendar) -> str:
+class _Workdays:
+    """`WorkCalendar.count_workdays` for many rows of one page: the count over (a, c] is the
+    sum over (a, b] and (b, c], so each day between the earliest due day and today is asked
+    of the calendar once per page, however many rows fall in between."""
+
+    def __init__(self, calendar: WorkCalendar):
+        self.calendar = calendar
+        self.flags: dict[dt.date, bool] = {}
+
+    def count(self, start: dt.date, end: dt.date) -> int:
+        missing = [start + dt.timedelta(days=i) for i in range(1, (end - start).days + 1)
+                   if start + dt.timedelta(days=i) not in self.flags]
+        if missing:
+            self.calendar.preload(missing[0], missing[-1])
+        for day in missing:
+            self.flags[day] = self.calendar.day(day, provisional=True).is_workday
+        return sum(self.flags[start + dt.timedelta(days=i)]
+                   for i in range(1, (end - start).days + 1))
+
+
+def _left_label(deadline: Deadline, now: dt.datetime, workdays: _Workdays) -> str:
     if deadline.unit == DeadlineUnit.HOUR:
         hours = (deadline.due_at - now).total_seconds() / 3600
         return f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
     today, due_day = timezone.localdate(now), timezone.localdate(deadline.due_at)
     if due_day >= today:
-        return f"剩余{calendar.count_workdays(today, due_day, provisional=True)}个工作日"
-    return f"已超{calendar.count_workdays(due_day, today, provisional=True)}个工作日"
+        return f"剩余{workdays.count(today, due_day)}个工作日"
+    return f"已超{workdays.count(due_day, today)}个工作日"
+
+
+# The list counts at most this many clocks; the state counts of a larger scope are cached.
+COUNT_CAP = 1_000
+COUNTS_SECONDS = 60
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` + 1 clocks: the page is read in due order from the index,
+    a full count would read every clock of the township."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[:COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def _scoped_clocks(user):
+    """Running clocks of the user's cases (`scoping.cases_visible_to`), by the village ids
+    passed as a list (no subquery of the user's cases), and a key naming the scope for the
+    cached counts."""
+    clocks = Deadline.objects.filter(running_q())
+    if scoping.sees_whole_district(user):
+        return clocks, "all"
+    villages = sorted(scoping.village_ids(user))
+    digest = hashlib.sha256(",".join(map(str, villages)).encode()).hexdigest()[:16]
+    return clocks.filter(case__village_id__in=villages), f"v{digest}"
+
+
+def _counts(clocks, breached, at_risk, key: str, *, small: bool) -> dict[str, int]:
+    """Clocks breached, at risk, and breached without a reminder. Read live for a scope of at
+    most `COUNT_CAP` clocks at risk or breached; for a larger one, cached `COUNTS_SECONDS`."""
+    def read():
+        return clocks.aggregate(
+            breached=Count("pk", filter=breached), at_risk=Count("pk", filter=at_risk),
+            unreminded=Count("pk", filter=breached & Q(breached_at__isnull=True)))
+    if small:
+        return read()
+    key = f"deadline_list:counts:{key}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = read()
+        cache.set(key, counts, COUNTS_SECONDS)
+    return counts
 
 
 @require_GET
@@ -52,36 +122,39 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     township = request.GET.get("township", "")
     breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now))
-    clocks = Deadline.objects.filter(running_q(),
-                                     case__in=scoping.cases_visible_to(request.user))
+    clocks, scope_key = _scoped_clocks(request.user)
     townships = scoping.townships_for(request.user).order_by("code")
     if township.isdigit():
         clocks = clocks.filter(case__township_id=int(township))
     if kind in DeadlineKind.values:
         clocks = clocks.filter(kind=kind)
-    counts = clocks.aggregate(
-        breached=Count("pk", filter=breached), at_risk=Count("pk", filter=at_risk),
-        unreminded=Count("pk", filter=breached & Q(breached_at__isnull=True)))
+    shown = clocks.filter(breached | at_risk)
     if state == "breached":
         clocks = clocks.filter(breached)
     elif state == "at_risk":
         clocks = clocks.filter(at_risk)
     else:
-        clocks = clocks.filter(breached | at_risk)
+        clocks = shown
     clocks = clocks.select_related("case", "case__township", "case__village",
                                    "case__applicant").order_by("due_at", "pk")
-    page = Paginator(clocks, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(clocks, settings.LIST_PAGE_SIZE)
+    everything = paginator if state not in STATES else CappedPaginator(
+        shown, settings.LIST_PAGE_SIZE)
+    counts = _counts(shown, breached, at_risk, f"{scope_key}:{township}:{kind}",
+                     small=not everything.capped)
+    page = paginator.get_page(request.GET.get("page"))
     calendar = WorkCalendar()
+    workdays = _Workdays(calendar)
     rows = []
     for deadline in page:
         code, label = clock_state(deadline, now, calendar)
         rows.append({"deadline": deadline, "state": code, "state_label": label,
-                     "left": _left_label(deadline, now, calendar)})
+                     "left": _left_label(deadline, now, workdays)})
     query = {k: v for k, v in (("state", state), ("kind", kind), ("township", township)) if v}
     return render(request, "cases/deadline_list.html", {
         "page": page, "rows": rows, "state": state, "kind": kind, "township": township,
         "states": STATES, "kinds": DeadlineKind.choices, "townships": townships,
-        "counts": counts, "now": now,
+        "counts": counts, "now": now, "count_cap": COUNT_CAP,
         "querystring": "&".join(f"{k}={v}" for k, v in query.items()),
     })
 
@@ -101,11 +174,20 @@ def deadline_district(request: HttpRequest) -> HttpResponse:
     }
     for k in kinds:
         annotations[f"breached_{k.value}"] = Count("pk", filter=breached & Q(kind=k))
-    per_township = {
-        row["case__township_id"]: row for row in
-        Deadline.objects.filter(running_q()).filter(breached | at_risk)
-        .values("case__township_id").annotate(**annotations).order_by()
-    }
+    shown = Deadline.objects.filter(running_q()).filter(breached | at_risk)
+
+    def read():
+        return {row["case__township_id"]: row for row in
+                shown.values("case__township_id").annotate(**annotations).order_by()}
+    # A district with more than `COUNT_CAP` clocks at risk or breached: read at most once
+    # every `COUNTS_SECONDS` (a GROUP BY over all of them); a smaller one is read live.
+    if not CappedPaginator(shown, settings.LIST_PAGE_SIZE).capped:
+        per_township = read()
+    else:
+        per_township = cache.get("deadline_district:per_township")
+        if per_township is None:
+            per_township = read()
+            cache.set("deadline_district:per_township", per_township, COUNTS_SECONDS)
     rows, totals = [], dict.fromkeys(annotations, 0)
     for t in Township.objects.order_by("code"):
         found = per_township.get(t.pk, {})
