@@ -85,3 +85,47 @@ def test_the_address_is_searched_when_no_name_starts_with_the_text(client, clerk
     HouseholdFactory(village=village_b, address="兰山区柳青街道杏花村9号")
     client.force_login(clerk_a)
     assert listed_ids(client.get(reverse("home"), {"q": "杏花村"})) == [hit.pk]
+
+
+# --- Deadline pages ---------------------------------------------------------------------------
+
+def test_page_workday_counts_equal_the_calendars():
+    from cases.calendar import WorkCalendar
+    from cases.views.deadlines import _Workdays
+
+    calendar = WorkCalendar()
+    workdays = _Workdays(calendar)
+    today = dt.date(2026, 11, 26)
+    for start, end in [(dt.date(2023, 9, 20), today), (dt.date(2026, 9, 25), today),
+                       (dt.date(2026, 9, 28), dt.date(2026, 10, 12)), (today, today),
+                       (today, dt.date(2027, 2, 20)), (dt.date(2024, 12, 30), dt.date(2025, 1, 2))]:
+        assert workdays.count(start, end) == calendar.count_workdays(
+            start, end, provisional=True), (start, end)
+
+
+def test_the_township_deadline_list_count_stops_at_the_cap(client, village_a, clerk_a,
+                                                          verifier_a, leader_a, monkeypatch):
+    from django.core.cache import cache
+
+    from cases.demo_cases import build_case
+    from cases.models import DeadlineKind
+    from cases.views import deadlines as deadline_views
+
+    staff = {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
+    cases = [build_case("investigating", household=HouseholdFactory(village=village_a), **staff)
+             for _ in range(3)]
+    for case in cases:
+        case.deadlines.filter(kind=DeadlineKind.DECISION).update(
+            due_at=timezone.now() - dt.timedelta(days=2))
+    client.force_login(clerk_a)
+    cache.clear()
+    try:
+        page = client.get(reverse("deadline_list")).content.decode()
+        assert "已超期（3）" in page and all(case.number in page for case in cases)
+        monkeypatch.setattr(deadline_views, "COUNT_CAP", 2)
+        monkeypatch.setattr(deadline_views, "settings", type("S", (), {"LIST_PAGE_SIZE": 1}))
+        page = client.get(reverse("deadline_list")).content.decode()
+        assert "共 2 条以上" in page and "已超期（3）" in page
+        assert sum(case.number in page for case in cases) == 1
+    finally:
+        cache.clear()
