@@ -248,7 +248,7 @@ def unusual_days(qs: QuerySet[VerificationAccess]) -> list[DayFlag]:
     * look-ups outside working hours (``VERIFICATION_WORK_HOURS``, default 7:00–20:00) or on a
       day that is not a working day.
     """
-    from cases.calendar import CalendarUnknownYear, is_workday
+    from cases.calendar import CalendarUnknownYear, WorkCalendar
 
     persons_limit = getattr(settings, "VERIFICATION_DAILY_PERSONS_LIMIT", DAILY_PERSONS_LIMIT)
     start, end = getattr(settings, "VERIFICATION_WORK_HOURS", WORK_HOURS)
@@ -266,12 +266,13 @@ def unusual_days(qs: QuerySet[VerificationAccess]) -> list[DayFlag]:
     if not rows:
         return []
     times = defaultdict(int)
+    calendar = WorkCalendar()  # one for the whole log: its overrides are read once
     for user_id, at in qs.filter(allowed=True).values_list("user_id", "at"):
         local = timezone.localtime(at)
         off = not (start <= local.hour < end)
         if not off:
             try:
-                off = not is_workday(local.date())
+                off = not calendar.is_workday(local.date())
             except CalendarUnknownYear:
                 off = local.weekday() >= 5
         if off:
