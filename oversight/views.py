@@ -117,6 +117,18 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _apply(request: HttpRequest, action, success: str) -> None:
+    """Run a spot-check service: a refusal of role is a 403, any other refusal a message."""
+    try:
+        action()
+    except CaseActionError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+
+
 @require_POST
 def spot_check_finding(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.item_for_user(request.user, pk)
@@ -124,15 +136,9 @@ def spot_check_finding(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择抽查结果：正常或有问题。")
         return redirect(item.spot_check)
-    try:
-        services.spot_check_record_finding(item=item, finding=form.cleaned_data["finding"],
-                                           text=form.cleaned_data["text"], by=request.user)
-    except CaseActionError as exc:
-        if exc.code == "forbidden":
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已记录第{item.position}件的抽查结果。")
+    _apply(request, lambda: services.spot_check_record_finding(
+        item=item, finding=form.cleaned_data["finding"], text=form.cleaned_data["text"],
+        by=request.user), f"已记录第{item.position}件的抽查结果。")
     return redirect(item.spot_check)
 
 
@@ -143,14 +149,9 @@ def spot_check_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请填写答复内容。")
         return redirect(item.spot_check)
-    try:
-        services.spot_check_answer(item=item, text=form.cleaned_data["text"], by=request.user)
-    except CaseActionError as exc:
-        if exc.code == "forbidden":
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已答复第{item.position}件的抽查结果。")
+    _apply(request, lambda: services.spot_check_answer(
+        item=item, text=form.cleaned_data["text"], by=request.user),
+        f"已答复第{item.position}件的抽查结果。")
     return redirect(item.spot_check)
 
 
@@ -161,13 +162,6 @@ def spot_check_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请填写抽查结论。")
         return redirect(check)
-    try:
-        services.spot_check_close(check=check, conclusion=form.cleaned_data["conclusion"],
-                                  by=request.user)
-    except CaseActionError as exc:
-        if exc.code == "forbidden":
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "抽查已结束。")
+    _apply(request, lambda: services.spot_check_close(
+        check=check, conclusion=form.cleaned_data["conclusion"], by=request.user), "抽查已结束。")
     return redirect(check)
