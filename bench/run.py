@@ -56,6 +56,8 @@ class Row:
     queries: int | None = None
     raw_median_ms: float | None = None
     ratio: float | None = None
+    page_sql_ms: float | None = None
+    page_sql_ratio: float | None = None
     rows_match: bool | None = None
     note: str = ""
     targeted: bool = False
@@ -168,6 +170,39 @@ def time_raw(statements: list[tuple[str, list]]) -> tuple[float, list[list]]:
     return (time.perf_counter() - started) * 1000, results
 
 
+TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+def page_statements(client, url: str) -> list[str]:
+    """The SQL one request of `url` runs, as sent (parameters bound), without the transaction
+    control statements around it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        _consume(client.get(url))
+    return [q["sql"] for q in captured.captured_queries
+            if not TRANSACTION_CONTROL.match(q["sql"])]
+
+
+def time_replay(statements: list[str]) -> float:
+    """Milliseconds to run `statements` again as they are, every row fetched, inside a
+    transaction that is rolled back (the page's own writes, such as the access log, are
+    replayed too and then undone)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            elapsed = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return elapsed
+
+
 def https_client():
     """A test client whose requests arrive over HTTPS, as behind the deployment's TLS proxy
     (with HTTPS on, plain http requests are only redirected)."""
@@ -225,7 +260,7 @@ class Bench:
     # -- generic page measurement ----------------------------------------------------------
     def page(self, name: str, role: str | None, urls: list[str],
              raw: Callable[[int], list[tuple[str, list]]] | None = None,
-             ids_from_page: str | None = None, note: str = "") -> Row:
+             ids_from_page: str | None = None, note: str = "", expect: int = 200) -> Row:
         """GET `urls` in turn (warm-up, then timed); raw(i) gives the SQL of request i."""
         client = self.clients[role] if role else self.anonymous
         row = Row(page=name, url=urls[0], user=role or "anonymous", note=note,
@@ -234,7 +269,7 @@ class Bench:
         for i in range(self.args.warmup):
             started = time.perf_counter()
             response = client.get(urls[i % len(urls)])
-            if response.status_code != 200:
+            if response.status_code != expect:
                 row.note = f"HTTP {response.status_code} for {urls[i % len(urls)]}"
                 return row
             _consume(response)
@@ -242,19 +277,26 @@ class Bench:
         repeat = self.args.repeat
         if warm and min(warm) > SLOW_SECONDS:  # a page of seconds: a few samples say enough
             repeat = min(repeat, SLOW_REPEAT)
-        times, raw_times = [], []
+        # Each URL's own statements, replayed after each timed request: the database's share
+        # of the page (the page/page-SQL ratio is what Django adds: middleware, ORM, template).
+        replays = {url: page_statements(client, url) for url in dict.fromkeys(urls[:repeat])}
+        times, raw_times, replay_times = [], [], []
         for i in range(repeat):
             url = urls[i % len(urls)]
             started = time.perf_counter()
             response = client.get(url)
             _consume(response)
             times.append((time.perf_counter() - started) * 1000)
+            replay_times.append(time_replay(replays[url]))
             if raw:
                 raw_times.append(time_raw(raw(i))[0])
         row.n = len(times)
         row.median_ms = round(statistics.median(times), 1)
         row.p95_ms = round(p95(times), 1)
         row.queries, response = count_queries(lambda: client.get(urls[0]))
+        row.page_sql_ms = round(statistics.median(replay_times), 2)
+        row.page_sql_ratio = (round(row.median_ms / row.page_sql_ms, 1) if row.page_sql_ms
+                              else None)
         if raw:
             row.raw_median_ms = round(statistics.median(raw_times), 2)
             row.ratio = round(row.median_ms / row.raw_median_ms, 1) if row.raw_median_ms else None
@@ -402,6 +444,14 @@ def measure(bench: Bench, only: set[str] | None) -> list[Row]:
 
     cases_url = reverse("case_list")
     home = reverse("home")
+    if want("floor: signed-in redirect"):
+        # The least a signed-in request costs here: the whole middleware stack, the session,
+        # the user and the roles, and a redirect instead of a page. No page can be quicker.
+        found = reverse_first("start")
+        if found:
+            rows.append(bench.page("floor: signed-in redirect", "clerk", [found[1]],
+                                   expect=302, note="/start/: middleware, session, user, "
+                                   "roles; no template"))
     if want("case list"):
         rows.append(bench.page("case list", "clerk", [cases_url], lambda i: bench.raw_case_list(),
                                ids_from_page=r'href="/cases/(\d+)/"'))
@@ -551,7 +601,7 @@ def _fmt(value, digits: int = 1) -> str:
 
 def print_table(rows: list[Row], info: dict) -> None:
     head = (f"{'page':<26}{'n':>4}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'raw ms':>9}"
-            f"{'ratio':>7}{'same rows':>10}{'target':>8}  note")
+            f"{'ratio':>7}{'page SQL':>9}{'ratio':>7}{'same rows':>10}{'target':>8}  note")
     print(f"\n{info['households']:,} households, {info['cases']:,} cases; "
           f"township {info['township']} ({info['villages']} villages, "
           f"{info['township_cases']:,} cases); n = timed requests")
@@ -561,6 +611,7 @@ def print_table(rows: list[Row], info: dict) -> None:
         target = "" if r.meets_targets is None else ("ok" if r.meets_targets else "MISS")
         print(f"{r.page:<26}{_fmt(r.n or None):>4}{_fmt(r.median_ms):>10}{_fmt(r.p95_ms):>10}"
               f"{_fmt(r.queries):>9}{_fmt(r.raw_median_ms, 2):>9}{_fmt(r.ratio):>7}"
+              f"{_fmt(r.page_sql_ms, 2):>9}{_fmt(r.page_sql_ratio):>7}"
               f"{_fmt(r.rows_match):>10}{target:>8}  {r.note}")
     m = info["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB; PostgreSQL "
