@@ -1,5 +1,7 @@
 """Template context shared by every staff page: the user's roles and places."""
 
+import functools
+
 from cases import scoping
 from cases.permissions import Role
 
@@ -20,12 +22,11 @@ def workspace(request):
 
 
 def inbox(request):
-    """The unread count for the header badge, counted only when a page shows it."""
+    """The unread count for the header badge, counted only when a page shows it (and then
+    cached per user for a minute: `cases.notifications.unread_count`)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from functools import cache
-
     from cases.notifications import unread_count
 
-    return {"inbox_unread": cache(lambda: unread_count(user))}
+    return {"inbox_unread": functools.cache(lambda: unread_count(user))}

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
@@ -252,7 +253,7 @@ def write(drafts: list[Draft]) -> int:
     Must run inside the transaction of the fact being reported. A draft already written
     (same clock, kind, due moment and person) is skipped (``ON CONFLICT DO NOTHING``), and so
     are its copies: only the rows this call inserted (its own `created_at` stamp, on clocks
-    the caller holds locked) get one.
+    the caller holds locked) get one. The recipients' cached unread counts are dropped.
     Plain SQL, because the catch-up sweep after an outage writes tens of thousands of rows
     and the ORM's per-object work would dominate it (bench/sweep.py).
 
@@ -270,6 +271,7 @@ def write(drafts: list[Draft]) -> int:
              d.message.title, d.message.body, stamp) for d in drafts]
     with connection.cursor() as cursor:
         _insert_ignoring_duplicates(cursor, Notification, columns, rows)
+        forget_unread_counts({d.recipient_id for d in drafts})
         deadline_ids = sorted({d.deadline_id for d in drafts if d.deadline_id is not None})
         if not deadline_ids:
             return len(drafts)
@@ -443,10 +445,37 @@ def sms_text(notification: Notification) -> str:
 
 # --- The inbox --------------------------------------------------------------------------------
 
+# The header shows every signed-in user's unread count on every page: it is cached per user
+# for at most a minute (each process of the demo has its own local-memory cache, so another
+# process may show a count up to this old) and dropped whenever that user's reminders are
+# written (`write`) or marked read (`mark_read`), the only two ways they change.
+UNREAD_COUNT_SECONDS = 60
+
+
+def _unread_key(user_id: int) -> str:
+    return f"inbox:unread:{user_id}"
+
+
 def unread_count(user) -> int:
+    """The user's unread reminders, from the cache when counted in the last minute."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_COUNT_SECONDS)
+    return count
+
+
+def forget_unread_counts(user_ids) -> None:
+    """Drop the cached counts of these users now and again when the transaction commits (a
+    page counting in between would otherwise cache the count from before the change)."""
+    keys = [_unread_key(uid) for uid in sorted(set(user_ids))]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def mark_read(*, user, pk: int | None = None) -> int:
@@ -458,4 +487,7 @@ def mark_read(*, user, pk: int | None = None) -> int:
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pk is not None:
         rows = rows.filter(pk=pk)
-    return rows.update(read_at=timezone.now())
+    count = rows.update(read_at=timezone.now())
+    if count:
+        forget_unread_counts([user.pk])
+    return count

@@ -48,6 +48,15 @@ def pytest_collection_modifyitems(session, config, items):
             CLAUSE_REGISTRY[cid].add(item.nodeid)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached values are keyed by primary keys, which
+    SQLite hands out again after a test's rollback (a user's cached unread count, say)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- Places (rows loaded by migration 0002 from the official divisions) ------------------
 
 
