@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cases import scoping, services
-from cases.models import Appraisal, Case, HomeVisit, Objection, VerificationReport
+from cases.list_fields import encrypted_fields
+from cases.models import Appraisal, Case, HomeVisit, Objection, Person, VerificationReport
 from cases.permissions import Role
 from cases.workflow import CaseStatus
 
@@ -24,11 +25,13 @@ def _queue(user):
     townships = list(scoping.townships_for(user).values_list("pk", flat=True))
     return (Case.objects
             .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships)
-            .select_related("applicant", "village", "household")
+            .select_related("applicant", "village")
+            .defer(*encrypted_fields(Person, "applicant__"))  # the queue shows names only
             .prefetch_related(
                 Prefetch("verification_reports",
                          queryset=VerificationReport.objects.order_by("recorded_at")),
-                Prefetch("home_visits", queryset=HomeVisit.objects.order_by("visited_on")),
+                Prefetch("home_visits", queryset=HomeVisit.objects.order_by("visited_on")
+                         .defer(*encrypted_fields(HomeVisit))),
                 Prefetch("objections", queryset=Objection.objects.order_by("lodged_at")),
                 Prefetch("appraisals", queryset=Appraisal.objects.order_by("held_on")))
             .order_by(F("next_due_at").asc(nulls_last=True), "-applied_at", "-id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -76,10 +77,33 @@ def test_only_leaders_have_a_queue(client, staff):
 def test_queue_query_count_does_not_grow_with_rows(client, village_a, staff):
     client.force_login(staff["leader"])
     _awaiting(village_a, staff)
+    cache.clear()  # both requests cold: the header's unread count is cached per user
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("leader_queue"))
     for _ in range(3):
         _awaiting(village_a, staff)
+    cache.clear()
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("leader_queue"))
     assert len(many) == len(few)
+
+
+def test_queue_reads_no_encrypted_field_it_does_not_show(client, village_a, staff):
+    """Each encrypted value read is a decryption: the queue shows names, amounts and evidence,
+    so it reads neither the applicant's ID number, phone or health nor the visits' member
+    conditions."""
+    case = _awaiting(village_a, staff)
+    client.force_login(staff["leader"])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("leader_queue")).content.decode()
+    assert case.number in page and case.applicant.name in page
+    assert case.home_visits.exists()
+    case_sql = [q["sql"] for q in captured.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    visit_sql = [q["sql"] for q in captured.captured_queries
+                 if 'FROM "cases_homevisit"' in q["sql"]]
+    assert case_sql and visit_sql
+    for sql in case_sql:
+        for column in ("id_number", "phone", "health", "disability_grade", "bank_account"):
+            assert f'"cases_person"."{column}"' not in sql
+            assert f'"cases_household"."{column}"' not in sql
+    assert all('"member_conditions"' not in sql for sql in visit_sql)
