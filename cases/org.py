@@ -84,15 +84,24 @@ def load_divisions(township_model, village_model, change_model=None,
 
 
 def village_reassign(*, village, township, by=None, note: str = "") -> None:
-    """Move a village to another township-level unit, keeping the change on record."""
-    from cases.models import OrgChange
+    """Move a village to another township-level unit, keeping the change on record.
+
+    The village's households move with it (`Household.township`, a copy of the village's) in
+    the same transaction. The village row is locked first: a household being saved into the
+    village at the same time reads its township under the same lock (`Household.save`), so
+    none is left behind with the old township.
+    """
+    from cases.models import Household, OrgChange, Township, Village
 
     with transaction.atomic():
-        old = village.township
-        if old.pk == township.pk:
+        old_id = (Village.objects.select_for_update().filter(pk=village.pk)
+                  .values_list("township_id", flat=True).get())
+        if old_id == township.pk:
             return
+        old = Township.objects.get(pk=old_id)
         village.township = township
         village.save(update_fields=["township"])
+        Household.objects.filter(village_id=village.pk).update(township=township)
         OrgChange.objects.create(
             unit_code=village.code, action=OrgChange.Action.REASSIGN,
             old_value=f"{old.code} {old.name}", new_value=f"{township.code} {township.name}",

@@ -100,8 +100,6 @@ FINAL_AGE_DAYS = (1, 1095)
 ESCALATION_HOURS = getattr(settings, "EMERGENCY_ESCALATION_HOURS", 12)
 # A case's nearest open due moment, if the model keeps it (recommended for the case list).
 NEXT_DUE_FIELD = any(f.name == "next_due_at" for f in Case._meta.concrete_fields)
-# A household's township, if the model keeps a copy (recommended for the household list).
-HOUSEHOLD_TOWNSHIP_FIELD = any(f.name == "township" for f in Household._meta.concrete_fields)
 
 SURNAMES = ("王" * 9 + "张" * 8 + "李" * 8 + "刘" * 6 + "陈" * 4 + "杨" * 4 + "赵" * 3
             + "孙" * 3 + "徐" * 3 + "朱" * 2 + "高" * 2 + "马" * 2 + "胡郭何林周吴黄罗宋郑"
@@ -578,9 +576,9 @@ class Generator:
         self.person = Table(Person, "id name id_number id_number_hash gender birth_date phone "
                             "hukou_type disability_grade disability_type health "
                             "labour_capacity occupation created_at updated_at")
+        # `township_id`: the copy of the village's township (`Household.save` is not run).
         self.household = Table(Household, "id village_id address hukou_type head_id "
-                               "bank_name bank_account note created_at updated_at"
-                               + (" township_id" if HOUSEHOLD_TOWNSHIP_FIELD else ""))
+                               "bank_name bank_account note created_at updated_at township_id")
         self.membership = Table(Membership, "id household_id person_id relationship "
                                 "started_on ended_on")
         self.case = Table(Case, "id number kind household_id applicant_id township_id "
@@ -649,7 +647,7 @@ class Generator:
             "兰山农商银行" if rng.random() < 0.8 else "",
             self.seal.unique(str(rng.randint(10**15, 10**16 - 1)) if rng.random() < 0.8
                              else ""), SEED_MARK, created, created,
-            *((village.township_id,) if HOUSEHOLD_TOWNSHIP_FIELD else ()),
+            village.township_id,
         ))
         whole = int(self.plan.cases_per_household)
         n_cases = whole + (rng.random() < self.plan.cases_per_household - whole)

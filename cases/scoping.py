@@ -121,7 +121,8 @@ def in_township(user, township_id) -> bool:
     return sees_whole_district(user) or township_id in township_ids(user)
 
 
-def _assistant_village_ids(user) -> frozenset[int]:
+def assistant_village_ids(user) -> frozenset[int]:
+    """Ids of the villages assigned to the user as an assistant, read once per request."""
     if Role.ASSISTANT not in roles_of(user):
         return frozenset()
     return _memoised(user, "assistant_villages", lambda: frozenset(
@@ -135,7 +136,7 @@ def villages_for(user) -> QuerySet[Village]:
     if sees_whole_district(user):
         return Village.objects.all()
     townships = sorted(township_ids(user))
-    villages = sorted(_assistant_village_ids(user))
+    villages = sorted(assistant_village_ids(user))
     if not townships and not villages:
         return Village.objects.none()
     return Village.objects.filter(Q(township_id__in=townships) | Q(pk__in=villages))
@@ -152,14 +153,25 @@ def village_in_scope(user, village) -> bool:
     if sees_whole_district(user):
         return True
     return (village.township_id in township_ids(user)
-            or village.pk in _assistant_village_ids(user))
+            or village.pk in assistant_village_ids(user))
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    """Households the user may see."""
+    """Households the user may see: those of `villages_for(user)`, found by the household's
+    own township (`Household.township`, the village's) for the user's townships and by village
+    for an assistant's villages — no village list is read for a township."""
     if sees_whole_district(user):
         return Household.objects.all()
-    return Household.objects.filter(village_id__in=village_ids(user))
+    townships = sorted(township_ids(user))
+    villages = sorted(assistant_village_ids(user))
+    if not townships and not villages:
+        return Household.objects.none()
+    condition = Q()
+    if townships:
+        condition |= Q(township_id__in=townships)
+    if villages:
+        condition |= Q(village_id__in=villages)
+    return Household.objects.filter(condition)
 
 
 def household_for_user(user, pk) -> Household:
@@ -172,11 +184,19 @@ def household_for_user(user, pk) -> Household:
     return household
 
 
+def household_in_scope(user, household: Household) -> bool:
+    """Whether the user may see `household` (read already), as `households_visible_to`."""
+    if sees_whole_district(user):
+        return True
+    return (household.township_id in township_ids(user)
+            or household.village_id in assistant_village_ids(user))
+
+
 def can_edit_household(user, household: Household) -> bool:
     """Clerks and assistants change households in their scope; district staff only look."""
     if not roles_of(user) & HOUSEHOLD_EDITOR_ROLES:
         return False
-    return sees_whole_district(user) or household.village_id in village_ids(user)
+    return household_in_scope(user, household)
 
 
 def can_create_household(user) -> bool:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from cases import crypto, idnumber
 
-from .org import Village
+from .org import Township, Village
 
 phone_validator = RegexValidator(
     r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", "请输入11位手机号码或带区号的固定电话。",
@@ -189,6 +189,14 @@ class Household(models.Model):
     village = models.ForeignKey(
         Village, verbose_name="所在村(社区)", on_delete=models.PROTECT, related_name="households",
     )
+    # A copy of `village.township`, so that a township's households are read in order from one
+    # index (the list, the scope). Set by `save()` from the village row; kept when a village
+    # moves to another township by `cases.org.village_reassign`. Not indexed on its own: the
+    # (township, -updated_at, -id) index serves every look-up by township.
+    township = models.ForeignKey(
+        Township, verbose_name="所在镇街", on_delete=models.PROTECT, related_name="households",
+        editable=False, db_index=False,
+    )
     address = models.CharField("家庭住址", max_length=200)
     hukou_type = models.CharField("户籍性质", max_length=8, choices=HukouType.choices)
     head = models.ForeignKey(
@@ -206,7 +214,10 @@ class Household(models.Model):
         verbose_name_plural = "家庭"
         ordering = ["-updated_at", "-id"]
         indexes = [
-            # The list: one ordered read per village of the scope, merged (cases.views.households).
+            # The list of a township's households, newest first (cases.views.households).
+            models.Index(fields=["township", "-updated_at", "-id"],
+                         name="household_township_idx"),
+            # The list of an assistant's villages: one ordered read per village, merged.
             models.Index(fields=["village", "-updated_at", "-id"], name="household_village_idx"),
             models.Index(fields=["-updated_at", "-id"], name="household_updated_idx"),
         ]
@@ -217,9 +228,25 @@ class Household(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("household_detail", args=[self.pk])
 
-    @property
-    def township(self):
-        return self.village.township
+    def save(self, *args, **kwargs):
+        """Save, copying the township from the village row whenever the village may change.
+
+        The village row is read locked (FOR NO KEY UPDATE on PostgreSQL) in the save's
+        transaction: a `village_reassign` running at the same time either finishes first (this
+        save then reads the new township) or waits for this household to be committed and then
+        moves it too. A save of other fields only (`update_fields` without `village`) reads
+        nothing.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"village", "village_id"} & set(update_fields):
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            self.township_id = (Village.objects.using(using).select_for_update(no_key=True)
+                                .values_list("township_id", flat=True).get(pk=self.village_id))
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "township"}
+            return super().save(*args, **kwargs)
 
     def current_members(self):
         return self.memberships.filter(ended_on__isnull=True).select_related("person")

@@ -167,6 +167,7 @@ def test_a_village_given_to_the_zone_is_handled_by_the_zone_not_its_old_township
 
     village_reassign(village=village_a, township=zone)
 
+    household.refresh_from_db()  # the household's stored township moved with the village
     assert household.township == zone
     assert scoping.households_visible_to(zone_clerk).filter(pk=household.pk).exists()
     assert not scoping.households_visible_to(clerk_a).filter(pk=household.pk).exists()
