@@ -30,7 +30,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 TOWNSHIP = "371302001"
 BIG_TABLES = {"cases_case", "cases_deadline", "cases_caseevent", "cases_household",
               "cases_membership", "cases_person"}
-PENDING = "recommended in docs/benchmarks.md, not made yet"
 
 
 @pytest.fixture(autouse=True)
@@ -170,9 +169,6 @@ def test_search_by_name_uses_a_prefix_index(client, clerk):
     assert used_indexes(nodes) & pattern & indexes_on("cases_person", "name")
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING + ": members counted for the page's rows only "
-                   "(no GROUP BY over every household), households read in index order "
-                   "(Household.township and an index on (township, -updated_at, -id))")
 def test_household_list_page_is_read_in_index_order(client, clerk):
     nodes = plan(main_query(page_queries(client, clerk, reverse("home")), "cases_household"))
     ordered = indexes_on("cases_household", "township_id", "updated_at") | indexes_on(

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -27,17 +28,17 @@ ORDER = ("-updated_at", "-id")
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `COUNT_CAP` + 1 households of `counted` (the scope, unordered); pages
-    are sliced from `ordered(top)`, the household ids in display order, of which only the
-    first `top` rows are needed."""
+    """Counts at most `COUNT_CAP` + 1 households with `count_of(limit)`; pages are sliced from
+    `ordered(top)`, the household ids in display order, of which only the first `top` rows
+    are needed."""
 
-    def __init__(self, ordered, per_page, *, counted):
+    def __init__(self, ordered, per_page, *, count_of):
         super().__init__([], per_page)
-        self.ordered, self.counted = ordered, counted
+        self.ordered, self.count_of = ordered, count_of
 
     @cached_property
     def count(self) -> int:
-        return self.counted.order_by()[:COUNT_CAP + 1].count()
+        return self.count_of(COUNT_CAP + 1)
 
     @property
     def capped(self) -> bool:
@@ -50,40 +51,61 @@ class CappedPaginator(Paginator):
         return self._get_page(list(self.ordered(top)[bottom:top]), number, self)
 
 
-def _search(queryset, q: str):
-    """Households with a current member whose name starts with `q` or whose ID number is `q`;
-    when no member's name starts with `q`, households whose address contains it.
-
-    People are found first (by the name or ID-number index, at most `SEARCH_PEOPLE_LIMIT`),
-    then their current households, so no household of the scope is read to match a name.
-    """
-    current = Membership.objects.filter(ended_on__isnull=True)
+def _by_people(queryset, q: str):
+    """(households of `queryset` with a current member whose name starts with `q` or whose
+    ID number is `q`, whether `q` is an ID number). People are found first (by the name or
+    ID-number index, at most `SEARCH_PEOPLE_LIMIT`), then their current households, so no
+    household of the scope is read to match a name."""
     compact = idnumber.normalize(q)
-    if len(compact) == 18:
+    by_number = len(compact) == 18
+    if by_number:
         people = Person.objects.filter(id_number=compact)
     else:
         people = Person.objects.filter(name__startswith=q)
     people = people.order_by().values("pk")[:SEARCH_PEOPLE_LIMIT]
-    matched = queryset.filter(pk__in=current.filter(person_id__in=people).values("household_id"))
-    if len(compact) == 18 or matched.exists():
+    current = Membership.objects.filter(ended_on__isnull=True, person_id__in=people)
+    return queryset.filter(pk__in=current.values("household_id")), by_number
+
+
+def _search(queryset, q: str):
+    """Households with a current member whose name starts with `q` or whose ID number is `q`;
+    when no member's name starts with `q`, households whose address contains it."""
+    matched, by_number = _by_people(queryset, q)
+    if by_number or matched.exists():
         return matched
     return queryset.filter(address__contains=q)
+
+
+def _search_ids(queryset, q: str, limit: int) -> list[int]:
+    """`_search` as the ids of its first `limit` households, newest first: one statement (two
+    when the address is searched), the matches counted from the list."""
+    matched, by_number = _by_people(queryset, q)
+    ids = list(matched.order_by(*ORDER).values_list("pk", flat=True)[:limit])
+    if ids or by_number:
+        return ids
+    return list(queryset.filter(address__contains=q).order_by(*ORDER)
+                .values_list("pk", flat=True)[:limit])
 
 
 def _in_index_order(user, top: int):
     """The first `top` of the user's household ids, newest first.
 
-    A township's villages are passed as a list (no join); each village's newest `top`
-    households are read in order from the (village, -updated_at, -id) index and only those
-    are merged and sorted — never every household of the township."""
+    A township's households are read in order from the (township, -updated_at, -id) index;
+    an assistant's villages each from the (village, -updated_at, -id) index (without the
+    households of the user's townships, already read). With several such parts, each part's
+    newest `top` households are merged and sorted — never every household of the scope."""
     if scoping.sees_whole_district(user):
         return Household.objects.order_by(*ORDER).values_list("pk", flat=True)
-    villages = sorted(scoping.village_ids(user))
-    if connection.vendor != "postgresql" or len(villages) < 2:
-        return (Household.objects.filter(village_id__in=villages).order_by(*ORDER)
+    townships = sorted(scoping.township_ids(user))
+    villages = sorted(scoping.assistant_village_ids(user))
+    parts = [Household.objects.filter(township_id=t) for t in townships]
+    for v in villages:
+        part = Household.objects.filter(village_id=v)
+        parts.append(part.exclude(township_id__in=townships) if townships else part)
+    if connection.vendor != "postgresql" or len(parts) < 2:
+        return (scoping.households_visible_to(user).order_by(*ORDER)
                 .values_list("pk", flat=True))
-    parts = [Household.objects.filter(village_id=v).order_by(*ORDER)
-             .values_list("pk", "updated_at")[:top] for v in villages]
+    parts = [part.order_by(*ORDER).values_list("pk", "updated_at")[:top] for part in parts]
     return parts[0].union(*parts[1:], all=True).order_by("-updated_at", "-pk")
 
 
@@ -92,29 +114,33 @@ def home(request: HttpRequest) -> HttpResponse:
     """Households of the user's townships/villages, searchable by name or ID number.
 
     The page's households are found by id first (in index order, or among the few a search
-    matches), then read with their village, head and member count — for the page's rows only.
+    matches, counted from their list), then read with their village, township, head and
+    member count in one statement — for the page's rows only.
     """
     q = request.GET.get("q", "").strip()
     scope = scoping.households_visible_to(request.user)
     if q:
-        counted = _search(scope, q)
-        def ordered(top):
-            return counted.order_by(*ORDER).values_list("pk", flat=True)
-    else:
-        counted = scope
+        found = _search_ids(scope, q, COUNT_CAP + 1)
 
         def ordered(top):
+            return found
+
+        def count_of(limit):
+            return len(found)
+    else:
+        def ordered(top):
             return _in_index_order(request.user, top)
-    page = CappedPaginator(ordered, settings.LIST_PAGE_SIZE, counted=counted).get_page(
+
+        def count_of(limit):
+            return scope.order_by()[:limit].count()
+    page = CappedPaginator(ordered, settings.LIST_PAGE_SIZE, count_of=count_of).get_page(
         request.GET.get("page"))
     ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
-    by_id = Household.objects.select_related("village__township", "head").in_bulk(ids)
-    members = dict(Membership.objects.filter(household_id__in=ids, ended_on__isnull=True)
-                   .order_by().values("household_id").annotate(n=Count("id"))
-                   .values_list("household_id", "n"))
+    members = (Membership.objects.filter(household_id=OuterRef("pk"), ended_on__isnull=True)
+               .order_by().values("household_id").annotate(n=Count("pk")).values("n"))
+    by_id = (Household.objects.select_related("village__township", "head")
+             .annotate(member_count=Coalesce(Subquery(members), 0)).in_bulk(ids))
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
-    for household in page.object_list:
-        household.member_count = members.get(household.pk, 0)
     if q:
         log_access(request, AccessLog.Action.SEARCH, "household", detail=f"检索：{q[:6]}…"
                    if len(idnumber.normalize(q)) == 18 else f"检索：{q[:20]}")
@@ -133,8 +159,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scoping.can_edit_household(request.user, household),
         "cases": household.cases.select_related("applicant").order_by("-applied_at"),
         "can_apply": scoping.has_role(request.user, Role.CLERK, Role.LEADER)
-        and scoping.townships_for(request.user).filter(pk=household.village.township_id)
-        .exists(),
+        and scoping.in_township(request.user, household.village.township_id),
     })
 
 
