@@ -22,14 +22,26 @@ Where a day's status comes from, in this order
    clerk is never blocked) is the Monday–Friday rule used for such a day, and the result is
    then marked unconfirmed; entering the year recomputes it
    (`cases.deadlines.recompute_unconfirmed_deadlines`).
+
+Speed
+-----
+`chinesecalendar`'s answer for a date is fixed for the installed package version, so it is
+asked once per date and process (`_library_day`), and each year's working days are kept as a
+running total (`_library_year`, `_weekday_year`): a count over years is a subtraction per year
+plus one correction per override row in the interval, not a walk over every day. Overrides and
+entered years are never memoised here: a `WorkCalendar()` reads them from the database, and
+pages that only show clocks read them through `display_calendar()` (Django's cache, dropped
+whenever a row is saved or deleted, and at most `DISPLAY_CACHE_SECONDS` old).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 
 import chinese_calendar
 
@@ -87,6 +99,53 @@ def _holiday_name_zh(english: str | None) -> str:
         return chinese_calendar.Holiday(english).chinese
     except ValueError:
         return english
+
+
+@cache
+def _library_day(day: dt.date) -> tuple[bool, str]:
+    """`chinesecalendar`'s answer for `day` of a year it knows: (working day, Chinese name).
+
+    Fixed for the installed package version, so asked once per date and process. Callers
+    check `chinesecalendar_knows(day.year)` first.
+    """
+    _off, english = chinese_calendar.get_holiday_detail(day)
+    return _library_year(day.year).is_workday(day), _holiday_name_zh(english)
+
+
+@dataclass(frozen=True)
+class _YearTable:
+    """One year's working days by one rule, with a running total for counting by subtraction."""
+
+    first: dt.date  # 1 January
+    flags: bytes  # 1 for a working day, one byte per day of the year
+    running: tuple[int, ...]  # running[i]: working days among the first i days of the year
+
+    @classmethod
+    def build(cls, year: int, is_workday) -> _YearTable:
+        first = dt.date(year, 1, 1)
+        days = (dt.date(year + 1, 1, 1) - first).days
+        flags = bytes(bool(is_workday(first + dt.timedelta(days=i))) for i in range(days))
+        return cls(first, flags, (0, *accumulate(flags)))
+
+    def is_workday(self, day: dt.date) -> bool:
+        return bool(self.flags[(day - self.first).days])
+
+    def count(self, lo: dt.date, hi: dt.date) -> int:
+        """Working days from `lo` to `hi`, both included (days of this year)."""
+        return self.running[(hi - self.first).days + 1] - self.running[(lo - self.first).days]
+
+
+@cache
+def _library_year(year: int) -> _YearTable:
+    """`chinesecalendar`'s working days of `year` (a year it knows), built once per process."""
+    return _YearTable.build(year, chinese_calendar.is_workday)
+
+
+@cache
+def _weekday_year(year: int) -> _YearTable:
+    """Monday–Friday of `year`: an entered year's days without an override, or a provisional
+    guess."""
+    return _YearTable.build(year, lambda day: day.weekday() < 5)
 
 
 def fmt_date(day: dt.date) -> str:
@@ -147,6 +206,7 @@ class WorkCalendar:
                  entered_years: Iterable[int] | Mapping[int, str] | None = None):
         self._use_db = overrides is None and entered_years is None
         self._overrides: dict[dt.date, tuple[bool, str]] = dict(overrides or {})
+        self._override_days: list[dt.date] | None = None  # sorted keys of `_overrides`
         self._loaded_years: set[int] = set()
         self._entered: dict[int, str] | None = None
         if not self._use_db:
@@ -177,7 +237,25 @@ class WorkCalendar:
         ).values_list("date", "is_workday", "note")
         for day, is_workday, note in rows:
             self._overrides[day] = (is_workday, note)
+        self._override_days = None
         self._loaded_years.update(range(years[0], years[-1] + 1))
+
+    def _overrides_between(self, lo: dt.date, hi: dt.date) -> list[tuple[dt.date, bool]]:
+        """(date, is_workday) of every override from `lo` to `hi`, both included."""
+        if self._override_days is None:
+            self._override_days = sorted(self._overrides)
+        days = self._override_days
+        return [(day, bool(self._overrides[day][0]))
+                for day in days[bisect_left(days, lo):bisect_right(days, hi)]]
+
+    def _year_table(self, year: int, *, provisional: bool) -> _YearTable | None:
+        """The rule for the days of `year` without an override (as `day`), or None when the
+        year is unknown and the count is not provisional."""
+        if chinesecalendar_knows(year):
+            return _library_year(year)
+        if year in self._entered_years() or provisional:
+            return _weekday_year(year)
+        return None
 
     # --- Questions --------------------------------------------------------------------------
     def knows_year(self, year: int) -> bool:
@@ -192,9 +270,8 @@ class WorkCalendar:
         if found is not None:
             return DayInfo(day, bool(found[0]), SOURCE_OVERRIDE, found[1] or "")
         if chinesecalendar_knows(day.year):
-            _off, english = chinese_calendar.get_holiday_detail(day)
-            return DayInfo(day, chinese_calendar.is_workday(day), SOURCE_CHINESECALENDAR,
-                           _holiday_name_zh(english))
+            is_workday, name = _library_day(day)
+            return DayInfo(day, is_workday, SOURCE_CHINESECALENDAR, name)
         if day.year in self._entered_years():
             return DayInfo(day, day.weekday() < 5, SOURCE_ENTERED_YEAR)
         if provisional:
@@ -227,15 +304,28 @@ class WorkCalendar:
 
     def count_workdays(self, start: dt.date, end: dt.date, *,
                        provisional: bool = False) -> int:
+        """The working days in (start, end], as if each day were asked of `day`.
+
+        Per year: the running total of the year's rule, corrected by each override in the
+        interval. A day of an unknown year raises `CalendarUnknownYear` (unless provisional)
+        as `day` would: only when some day of that year in the interval has no override.
+        """
         if end < start:
             raise ValueError("end must not be before start")
         self.preload(start, end)
+        first = start + dt.timedelta(days=1)
         count = 0
-        current = start
-        while current < end:
-            current += dt.timedelta(days=1)
-            if self.day(current, provisional=provisional).is_workday:
-                count += 1
+        for year in range(first.year, end.year + 1):
+            lo, hi = max(first, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
+            overridden = self._overrides_between(lo, hi)
+            table = self._year_table(year, provisional=provisional)
+            if table is None:
+                if len(overridden) < (hi - lo).days + 1:
+                    raise CalendarUnknownYear(year)
+                count += sum(is_workday for _day, is_workday in overridden)
+                continue
+            count += table.count(lo, hi) + sum(
+                is_workday - table.is_workday(day) for day, is_workday in overridden)
         return count
 
     def explain_add_workdays(self, start: dt.date, n: int, *,
@@ -401,3 +491,55 @@ def missing_calendar_message(today: dt.date, *,
     years_text = "、".join(f"{y}年" for y in years)
     return (f"尚未录入{years_text}的法定节假日和调休安排。跨入该年的办理时限暂按周一至周五推算，"
             f"标为“暂定”；请在国务院办公厅通知发布后尽快在管理后台“已录入放假安排的年份”中录入。")
+
+
+# --- The calendar of pages that show clocks (display only) ----------------------------------
+
+DISPLAY_CACHE_KEY = "cases.calendar:display"
+DISPLAY_CACHE_SECONDS = 60
+
+
+def display_calendar() -> WorkCalendar:
+    """A calendar for pages that only show clocks (days left, at risk, overdue).
+
+    Every `HolidayOverride` and `CalendarYear` row is read from Django's cache: no statement
+    per page once cached. The entry is dropped whenever either model saves or deletes a row
+    (`forget_display_calendar`, in every process sharing the cache) and lives at most
+    `DISPLAY_CACHE_SECONDS`, which bounds how long a process with its own local-memory cache
+    may show an edited day the old way. Services that compute or store due dates never use
+    it: they build `WorkCalendar()`, which reads the database.
+    """
+    from django.core.cache import cache
+
+    data = cache.get(DISPLAY_CACHE_KEY)
+    if data is None:
+        from cases.models import CalendarYear, HolidayOverride
+
+        data = {
+            "overrides": {day: (is_workday, note) for day, is_workday, note in
+                          HolidayOverride.objects.values_list("date", "is_workday", "note")},
+            "years": dict(CalendarYear.objects.values_list("year", "source")),
+        }
+        cache.set(DISPLAY_CACHE_KEY, data, DISPLAY_CACHE_SECONDS)
+    return WorkCalendar(overrides=data["overrides"], entered_years=data["years"])
+
+
+def forget_display_calendar(*, using: str | None = None, **kwargs) -> None:
+    """Drop the cached `display_calendar` data: now, and again when the transaction commits
+    (a page reading the database meanwhile could otherwise cache the rows as they were)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(DISPLAY_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(DISPLAY_CACHE_KEY), using=using)
+
+
+def connect_display_calendar_signals() -> None:
+    """Drop the cached display calendar on every save or delete of an override or an entered
+    year (called from `CasesConfig.ready`)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in ("cases.HolidayOverride", "cases.CalendarYear"):
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(forget_display_calendar, sender=model,
+                           dispatch_uid=f"display_calendar:{name}:{model}")

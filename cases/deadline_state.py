@@ -67,11 +67,15 @@ def clock_state(deadline: Deadline, now: dt.datetime | None = None,
     return "ok", "计时中"
 
 
-def clock_rows(case, now: dt.datetime | None = None) -> list[ClockRow]:
-    from cases.calendar import WorkCalendar
+def clock_rows(case, now: dt.datetime | None = None,
+               calendar: WorkCalendar | None = None) -> list[ClockRow]:
+    """The case's clocks as a page shows them. For display only: unless a calendar is given,
+    the overrides and entered years come from the page cache (`display_calendar`), not from
+    a fresh read of the database."""
+    from cases.calendar import display_calendar
 
     now = now or timezone.now()
-    calendar = WorkCalendar()
+    calendar = calendar or display_calendar()
     rows = []
     for deadline in case.deadlines.order_by("start_at", "pk"):
         state, label = clock_state(deadline, now, calendar)

@@ -26,7 +26,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from cases import scoping, services
-from cases.calendar import WorkCalendar
+from cases.calendar import WorkCalendar, display_calendar
 from cases.deadline_state import clock_rows, clock_state
 from cases.errors import CaseActionError
 from cases.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit, Township
@@ -37,23 +37,18 @@ STATES = {"at_risk": "临期", "breached": "已超期"}
 
 
 class _Workdays:
-    """`WorkCalendar.count_workdays` for many rows of one page: the count over (a, c] is the
-    sum over (a, b] and (b, c], so each day between the earliest due day and today is asked
-    of the calendar once per page, however many rows fall in between."""
+    """Working days in (start, end] for the rows of one page: each pair of days is counted
+    once (the calendar counts by per-year running totals, not day by day)."""
 
     def __init__(self, calendar: WorkCalendar):
         self.calendar = calendar
-        self.flags: dict[dt.date, bool] = {}
+        self.counts: dict[tuple[dt.date, dt.date], int] = {}
 
     def count(self, start: dt.date, end: dt.date) -> int:
-        missing = [start + dt.timedelta(days=i) for i in range(1, (end - start).days + 1)
-                   if start + dt.timedelta(days=i) not in self.flags]
-        if missing:
-            self.calendar.preload(missing[0], missing[-1])
-        for day in missing:
-            self.flags[day] = self.calendar.day(day, provisional=True).is_workday
-        return sum(self.flags[start + dt.timedelta(days=i)]
-                   for i in range(1, (end - start).days + 1))
+        key = (start, end)
+        if key not in self.counts:
+            self.counts[key] = self.calendar.count_workdays(start, end, provisional=True)
+        return self.counts[key]
 
 
 def _left_label(deadline: Deadline, now: dt.datetime, workdays: _Workdays) -> str:
@@ -121,7 +116,8 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
     township = request.GET.get("township", "")
-    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now))
+    calendar = display_calendar()  # display only: the page cache's overrides and years
+    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now, calendar=calendar))
     clocks, scope_key = _scoped_clocks(request.user)
     townships = scoping.townships_for(request.user).order_by("code")
     if township.isdigit():
@@ -143,7 +139,6 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     counts = _counts(shown, breached, at_risk, f"{scope_key}:{township}:{kind}",
                      small=not everything.capped)
     page = paginator.get_page(request.GET.get("page"))
-    calendar = WorkCalendar()
     workdays = _Workdays(calendar)
     rows = []
     for deadline in page:
@@ -165,7 +160,8 @@ def deadline_district(request: HttpRequest) -> HttpResponse:
     if not scoping.sees_whole_district(request.user):
         raise PermissionDenied("仅区民政局可查看全区时限统计。")
     now = timezone.now()
-    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now))
+    calendar = display_calendar()  # display only: the page cache's overrides and years
+    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now, calendar=calendar))
     kinds = [k for k in DeadlineKind if k != DeadlineKind.PUBLICITY]
     annotations = {
         "breached": Count("pk", filter=breached),
