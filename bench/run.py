@@ -382,10 +382,10 @@ class Bench:
                                    [id_hash(self.id_numbers[i % len(self.id_numbers)])])
 
     def raw_search_name(self, i: int):
+        """Households with a member whose name starts with the name (the page reads addresses
+        only when no name matches; the bench's names are heads' names, so some always do)."""
         name = self.names[i % len(self.names)]
-        return self.raw_households(
-            f"AND (h.id IN ({self.MEMBERS} p.name LIKE %s) OR h.address LIKE %s)",
-            [name + "%", "%" + name + "%"])
+        return self.raw_households(f"AND h.id IN ({self.MEMBERS} p.name LIKE %s)", [name + "%"])
 
     def raw_case_page(self, i: int):
         pk = self.case_ids[i % len(self.case_ids)]
