@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
 import tracemalloc
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -105,42 +105,74 @@ def test_queries_do_not_grow_with_rows(spring, township_a):
     assert len(many) == len(few)
 
 
-def test_memory_stays_bounded_while_writing(monkeypatch, township_a):
-    """Ten times the rows take far less than ten times the memory: rows are streamed through
-    the write-only workbook, not held (only openpyxl's table of distinct strings grows)."""
-    household = SimpleNamespace(head=None, head_id=None, bank_name="临沂农商银行",
-                                bank_account="6200000000000000000",
-                                village=SimpleNamespace(name="前十社区居民委员会"))
-    applicant = SimpleNamespace(name="王秀英", id_number="371302194001010000")
+def sample_rows(n):
+    """Rows as `exports.rows_from_trail` gives them (two persons, 650.00 each)."""
+    for i in range(n):
+        yield ("前十社区居民委员会", f"371302001-2025-DB-{i:05d}", "最低生活保障", "王秀英",
+               f"3713021940010{i:05d}", "临沂农商银行", f"62000000000{i:08d}", 2,
+               Decimal("650.00"), "本月起发放" if i % 7 == 0 else None)
 
-    def fake_rows(n):
-        for i in range(n):
-            yield SimpleNamespace(
-                household=household, applicant=applicant, number=f"371302001-2025-DB-{i:05d}",
-                kind="dibao", covered_persons=2, amount_payload={"amount": "650.00"},
-                approved_amount=Decimal("650.00"), started_in_month=False,
-                status_at_start="approved", status_at_end="approved")
 
-    class FakeQuerySet:
-        def __init__(self, n):
-            self.n = n
-
-        def count(self):
-            return self.n
-
-        def iterator(self, chunk_size):
-            return fake_rows(self.n)
+def test_memory_stays_bounded_while_writing(tmp_path):
+    """Ten times the rows take hardly more memory: rows are streamed through the write-only
+    workbook (strings written inline), and only the batches in flight between the reading and
+    the writing thread are held (at most six; batches of 100 rows here, so that both runs
+    exceed them)."""
 
     def peak(n):
-        monkeypatch.setattr(exports, "roster_queryset", lambda *a: FakeQuerySet(n))
+        out = tmp_path / f"{n}.xlsx"  # a file: the compressed output in memory would grow
         tracemalloc.start()
-        exports.write_roster(township_a, 2025, 5, io.BytesIO())
+        written = exports.write_workbook(out, sample_rows(n), sheet="2025年05月", title="花名册",
+                                         exported="导出时间", batch_size=100)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        assert written == (n, 2 * n, Decimal("650.00") * n)
+        assert sum(1 for _ in load_workbook(out, read_only=True).active.rows) == n + 5
         return peak
 
-    small, large = peak(200), peak(2000)
-    assert large < small * 2, (small, large)
+    small, large = peak(1000), peak(10_000)
+    assert large < small * 1.5, (small, large)
+
+
+def writer_threads():
+    return [t for t in threading.enumerate() if t.name == "roster-workbook"]
+
+
+def test_an_error_while_writing_reaches_the_caller_and_stops_the_reading(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    read = []
+
+    def source():
+        for row in sample_rows(100_000):
+            read.append(row)
+            yield row
+
+    def rows_of(items):  # as `rows_from_trail` fails on a token no key decrypts
+        for i, row in enumerate(items):
+            if i == 10:
+                raise ImproperlyConfigured("cannot be decrypted")
+            yield row
+
+    out = tmp_path / "roster.xlsx"
+    with pytest.raises(ImproperlyConfigured):
+        exports.write_workbook(out, source(), rows_of=rows_of, sheet="s", title="t",
+                               exported="e", batch_size=100)
+    assert len(read) < 2_000  # stopped within a few batches, not at the end of the source
+    assert not out.exists() and not writer_threads()
+
+
+def test_an_error_while_reading_stops_the_writer_without_a_file(tmp_path):
+    def source():
+        yield from sample_rows(2_500)
+        raise RuntimeError("connection lost")
+
+    out = tmp_path / "roster.xlsx"
+    with pytest.raises(RuntimeError, match="connection lost"):
+        exports.write_workbook(out, source(), sheet="s", title="t", exported="e")
+    assert not out.exists() and not writer_threads()
+    exports.write_workbook(out, sample_rows(3), sheet="s", title="t", exported="e")
+    assert out.exists()  # control
 
 
 def test_a_case_without_a_trail_is_taken_at_its_current_status(spring, township_a, clerk_a,
