@@ -148,55 +148,6 @@ class BulkEncryptor:
         return base64.urlsafe_b64encode(body + mac).decode()
 
 
-class BulkDecryptor:
-    """Clear texts of many tokens in a row (the bank roster), about twice as fast as `decrypt`.
-
-    It accepts exactly the tokens `decrypt` accepts: the Fernet version byte, the HMAC-SHA256
-    of the token checked against each configured key in turn (newest first) before anything
-    is decrypted, then AES-128-CBC and its PKCS7 padding. The saving is in the set-up:
-    `MultiFernet` builds an HMAC and an AES-CBC context per token and key, whereas this builds
-    one keyed HMAC and one AES block decryptor per key for the whole run. CBC decryption is
-    done from the block decryptions: clear block i = AES-decrypt(cipher block i) XOR cipher
-    block i-1 (the IV for the first) — the same result as a CBC context, without the context
-    per token. Anything else is handed to `decrypt`: it reads what Fernet's lenient base64
-    decoding forgives and raises its error for the rest.
-    """
-
-    def __init__(self):
-        self._keys = []
-        for key in (k for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()):
-            _fernet_key(key)  # the error of a malformed key
-            raw = base64.urlsafe_b64decode(key.strip().encode())
-            # ECB here is the raw AES block function, applied to authenticated blocks only.
-            blocks = Cipher(algorithms.AES(raw[16:]), modes.ECB()).decryptor()  # noqa: S305
-            self._keys.append((hmac.new(raw[:16], digestmod=hashlib.sha256), blocks))
-        if not self._keys:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
-
-    def __call__(self, token: str) -> str:
-        try:
-            data = base64.urlsafe_b64decode(token)
-        except ValueError:
-            data = b""
-        # version (1) + timestamp (8) + IV (16) + at least one block (16) + HMAC (32)
-        if len(data) >= 73 and data[0] == 0x80 and (len(data) - 57) % 16 == 0:
-            body, mac = data[:-32], data[-32:]
-            for signer, blocks in self._keys:
-                check = signer.copy()
-                check.update(body)
-                if not hmac.compare_digest(check.digest(), mac):
-                    continue
-                chained = body[9:]  # IV + cipher blocks: block i is XORed with block i-1
-                size = len(chained) - 16
-                clear = (int.from_bytes(blocks.update(chained[16:]), "big")
-                         ^ int.from_bytes(chained[:size], "big")).to_bytes(size, "big")
-                pad = clear[-1]
-                if 1 <= pad <= 16 and clear[-pad:] == bytes([pad]) * pad:
-                    return clear[:-pad].decode()
-                break
-        return decrypt(token)
-
-
 def id_hash(number: str, *, normalized: bool = False) -> str:
     """The keyed hash (HMAC-SHA256, hex) of an ID number, after normalization.
 

@@ -290,7 +290,7 @@ def write_roster(township: Township, year: int, month: int, out: IO[bytes] | str
     # For the progress bar only: the cases that can be on the roster, counted on the index
     # instead of running the roster's query twice; the last report gives the exact number.
     expected = _candidates(township, end).count() if progress is not None else 0
-    decrypt = crypto.BulkDecryptor()
+    decrypt = crypto.decrypt
 
     def read() -> Iterator[tuple]:
         with _roster_read():
