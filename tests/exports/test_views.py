@@ -212,3 +212,24 @@ def test_a_job_queued_for_minutes_says_the_worker_may_be_down(client, clerk_a, t
         client.force_login(clerk_a)
         page = client.get(f"/exports/jobs/{job['id']}/").content.decode()
     assert "后台服务可能未启动" in page
+
+
+def test_roster_size_counts_a_small_roster_and_stops_early_on_a_large_one(
+        township_a, one_approved, staff, village_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.demo_cases import build_case
+    from tests.factories import HouseholdFactory
+
+    assert exports.roster_size(township_a, 2025, 5, at_most=5) == 1
+    with at(2025, 6, 21):
+        build_case(S.APPROVED, household=HouseholdFactory(village=village_a), days_ago=60,
+                   **staff)
+    assert exports.roster_size(township_a, 2025, 5, at_most=5) == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert exports.roster_size(township_a, 2025, 5, at_most=1) is None
+    # Only the capped count of the candidates ran: the roster's own query was not counted.
+    assert len(captured.captured_queries) == 1
+    assert "LIMIT 2" in captured.captured_queries[0]["sql"]
+    assert "cases_caseevent" not in captured.captured_queries[0]["sql"]
