@@ -27,13 +27,18 @@ def _queue(user):
             .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships)
             .select_related("applicant", "village")
             .defer(*encrypted_fields(Person, "applicant__"))  # the queue shows names only
+            # Into lists (to_attr): a prefetch into the related managers builds a queryset
+            # per case and relation, 100 of them for a page.
             .prefetch_related(
-                Prefetch("verification_reports",
+                Prefetch("verification_reports", to_attr="report_list",
                          queryset=VerificationReport.objects.order_by("recorded_at")),
-                Prefetch("home_visits", queryset=HomeVisit.objects.order_by("visited_on")
+                Prefetch("home_visits", to_attr="visit_list",
+                         queryset=HomeVisit.objects.order_by("visited_on")
                          .defer(*encrypted_fields(HomeVisit))),
-                Prefetch("objections", queryset=Objection.objects.order_by("lodged_at")),
-                Prefetch("appraisals", queryset=Appraisal.objects.order_by("held_on")))
+                Prefetch("objections", to_attr="objection_list",
+                         queryset=Objection.objects.order_by("lodged_at")),
+                Prefetch("appraisals", to_attr="appraisal_list",
+                         queryset=Appraisal.objects.order_by("held_on")))
             .order_by(F("next_due_at").asc(nulls_last=True), "-applied_at", "-id"))
 
 
