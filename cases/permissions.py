@@ -54,7 +54,11 @@ def _in_township(case, user) -> bool:
 def _in_village(case, user) -> bool:
     from cases import scoping
 
-    return scoping.sees_whole_district(user) or case.village_id in scoping.village_ids(user)
+    if scoping.sees_whole_district(user):
+        return True
+    if type(case).village.is_cached(case):  # read with the case (scoping.case_for_user):
+        return scoping.village_in_scope(user, case.village)  # no list of the user's villages
+    return case.village_id in scoping.village_ids(user)
 
 
 def _role_in_township(case, user, *roles: Role) -> bool:
@@ -76,9 +80,9 @@ def can_open_recheck(case, user) -> bool:
 def can_record_verification(case, user) -> bool:
     """A verification officer of the case's township with a confidentiality agreement valid
     today (S19): only designated officers handle verification results."""
-    from cases.verification.access import current_agreement
+    from cases.verification.access import holds_agreement
 
-    return _role_in_township(case, user, Role.VERIFIER) and current_agreement(user) is not None
+    return _role_in_township(case, user, Role.VERIFIER) and holds_agreement(user)
 
 
 def can_record_home_visit(case, user) -> bool:

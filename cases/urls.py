@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import cases, households
+from cases.views import case_pages, cases, households
 
 urlpatterns = [
     path("", households.home, name="home"),
@@ -10,7 +10,13 @@ urlpatterns = [
     path("households/<int:household_pk>/cases/new/", cases.case_create, name="case_create"),
     path("id-check/", households.id_check, name="id_check"),
     path("cases/", cases.case_list, name="case_list"),
-    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    # The case page: the summary and its sections, one tab each (cases.views.case_pages).
+    path("cases/<int:pk>/", case_pages.case_detail, name="case_detail"),
+    path("cases/<int:pk>/materials/", case_pages.case_materials, name="case_materials"),
+    path("cases/<int:pk>/visits/", case_pages.case_visits, name="case_visits"),
+    path("cases/<int:pk>/objections/", case_pages.case_objections, name="case_objections"),
+    path("cases/<int:pk>/documents/", case_pages.case_documents, name="case_documents"),
+    path("cases/<int:pk>/trail/", case_pages.case_trail, name="case_trail"),
     path("cases/<int:pk>/do/<slug:action>/", cases.case_action, name="case_action"),
     path("cases/<int:pk>/record/<slug:kind>/", cases.case_evidence, name="case_evidence"),
 ]

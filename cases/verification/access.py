@@ -29,20 +29,42 @@ VIEW_STATUSES = OPEN_STATUSES
 WRITE_ACTIONS = frozenset({A.QUERY, A.IMPORT, A.COMPILE})
 
 
-def current_agreement(user, on: dt.date | None = None) -> ConfidentialityAgreement | None:
-    """The user's confidentiality agreement valid on `on` (today), if any."""
-    if user is None or not getattr(user, "pk", None):
-        return None
+def valid_agreements(user, on: dt.date | None = None):
+    """The user's confidentiality agreements valid on `on` (today): signed copy on file, in
+    their period, not revoked."""
     on = on or timezone.localdate()
     return (ConfidentialityAgreement.objects
             .filter(user=user, revoked_at__isnull=True, valid_from__lte=on)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-            .exclude(scan="").order_by("-valid_from").first())
+            .exclude(scan=""))
+
+
+def current_agreement(user, on: dt.date | None = None) -> ConfidentialityAgreement | None:
+    """The user's confidentiality agreement valid on `on` (today), if any."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return valid_agreements(user, on).order_by("-valid_from").first()
+
+
+def holds_agreement(user) -> bool:
+    """Whether the user holds an agreement valid today; asked once per request (a case page
+    asks it for each verification move and link), or answered by the page with its other
+    questions (`note_agreement`)."""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return scoping.memo("holds_agreement", (user.pk, timezone.localdate()),
+                        lambda: valid_agreements(user).exists())
+
+
+def note_agreement(user, held: bool) -> None:
+    """Record for this request that the user holds an agreement valid today (or not), as a
+    page read it (`valid_agreements(user)` among its `cases.answers` questions)."""
+    scoping.memo("holds_agreement", (user.pk, timezone.localdate()), lambda: held)
 
 
 def is_designated_officer(user) -> bool:
     """A verification officer with a current agreement: may see the verification pages."""
-    return scoping.has_role(user, Role.VERIFIER) and current_agreement(user) is not None
+    return scoping.has_role(user, Role.VERIFIER) and holds_agreement(user)
 
 
 def refusal(case: Case, user, action: str) -> str:
@@ -53,10 +75,10 @@ def refusal(case: Case, user, action: str) -> str:
         return "请先登录。"
     if not scoping.has_role(user, Role.VERIFIER):
         return "只有镇街指定的核对专员才能查询或查看家庭经济状况核对数据。"
-    if current_agreement(user) is None:
+    if not holds_agreement(user):
         return ("您没有在有效期内的核对保密协议，不能查询或查看核对数据。"
                 "请先签订保密协议并由区民政局录入备案。")
-    if not scoping.townships_for(user).filter(pk=case.township_id).exists():
+    if not scoping.in_township(user, case.township_id):
         return "该案件不属于您所在的镇街，不能查询或查看其核对数据。"
     if action in WRITE_ACTIONS and case.status not in QUERY_STATUSES:
         return (f"案件当前状态为“{CaseStatus(case.status).label}”，"

@@ -12,12 +12,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from cases import idnumber, scoping
+from cases import answers, idnumber, scoping
 from cases.errors import CaseActionError
-from cases.models import Case, Membership, StaffPost, StaffRelative, Township, Village
+from cases.models import (
+    Case,
+    Membership,
+    Person,
+    StaffPost,
+    StaffRelative,
+    Township,
+    Village,
+)
 from cases.permissions import Role
 
 
@@ -44,39 +52,39 @@ def active_declarations(on: dt.date | None = None) -> QuerySet[StaffRelative]:
     return StaffRelative.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
-def household_members(case: Case) -> list[Membership]:
-    """The current memberships of the case's household with their people, read once per
-    request (the case page shows them, finds the adults without authorization among them and
-    matches them against the declarations)."""
-    return scoping.memo("household_members", case.household_id,
-                        lambda: list(case.household.current_members()))
+# The name of the `cases.answers` question "is anyone in the household a declared relative":
+# a case page answers it with its other questions, and reads the declarations only when so.
+DECLARED_RELATIVE = "declared_relative"
 
 
-def _member_ids(case: Case) -> dict[str, str]:
-    """ID number → name of the applicant and the household's current members."""
-    rows = {m.person.id_number: m.person.name for m in household_members(case)}
-    rows.setdefault(case.applicant.id_number, case.applicant.name)
-    return rows
+def declarations_for(case: Case) -> QuerySet[StaffRelative]:
+    """Active declarations whose ID number is the applicant's or a current member's (matched
+    on the keyed hashes in the database, without reading the members first)."""
+    members = Membership.objects.filter(household_id=case.household_id,
+                                        ended_on__isnull=True).values("person__id_number_hash")
+    return active_declarations().filter(
+        Q(relative_id_number_hash__in=members)
+        | Q(relative_id_number_hash=case.applicant.id_number_hash))
 
 
-def _case_declarations(case: Case) -> tuple[dict[str, str], list[StaffRelative]]:
-    """The members (`_member_ids`) and every active declaration matching one of them, read
-    once per request (the case page asks for the flags and for the user's conflict)."""
+def _case_declarations(case: Case) -> list[StaffRelative]:
+    """`declarations_for(case)` with the matching person's name (`member_name`), read once per
+    request (the case page asks for the flags and for the user's conflict), and not at all
+    when the page has answered that nobody matches."""
     def read():
-        members = _member_ids(case)
-        declarations = list(
-            active_declarations().filter(relative_id_number__in=list(members))
-            .select_related("township", "village", "staff_user")
-            .order_by("relative_id_number_hash", "id"))
-        return members, declarations
+        if answers.known(case, DECLARED_RELATIVE) is False:
+            return []
+        person = Person.objects.filter(id_number_hash=OuterRef("relative_id_number_hash"))
+        return list(declarations_for(case).select_related("township", "village", "staff_user")
+                    .annotate(member_name=Subquery(person.values("name")[:1]))
+                    .order_by("relative_id_number_hash", "id"))
 
     return scoping.memo("relatives", (case.pk, case.household_id, case.applicant_id), read)
 
 
 def flags_for(case: Case) -> list[RelativeFlag]:
     """Every active declaration that matches someone in the case's household."""
-    members, declarations = _case_declarations(case)
-    return [RelativeFlag(d, members[d.relative_id_number]) for d in declarations]
+    return [RelativeFlag(d, d.member_name) for d in _case_declarations(case)]
 
 
 def flags_by_case(cases) -> dict[int, list[RelativeFlag]]:
@@ -110,12 +118,11 @@ def conflict_message(case: Case, user) -> str:
     """The refusal text when `user` declared a relative in the case's household, else ''."""
     if user is None or not getattr(user, "pk", None):
         return ""
-    members, declarations = _case_declarations(case)
-    hit = next((d for d in sorted(declarations, key=_declaration_order)
+    hit = next((d for d in sorted(_case_declarations(case), key=_declaration_order)
                 if d.staff_user_id == user.pk), None)
     if hit is None:
         return ""
-    return (f"申请家庭成员{members[hit.relative_id_number]}是您备案的近亲属"
+    return (f"申请家庭成员{hit.member_name}是您备案的近亲属"
             f"（{hit.get_relationship_display()}），按回避规定，您不能经办或审批该案件。")
 
 

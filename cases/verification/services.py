@@ -89,6 +89,7 @@ def agreement_record(*, user, signed_on: dt.date, valid_from: dt.date,
                                          scan_sha256=sha)
     agreement.scan.save(content.name, content, save=False)
     agreement.save()
+    scoping.forget()  # the agreement read in this request (access.holds_agreement)
     return agreement
 
 
@@ -103,6 +104,7 @@ def agreement_revoke(*, agreement: ConfidentialityAgreement, by, reason: str
     agreement.revoked_at = timezone.now()
     agreement.revoked_reason = reason.strip()[:200]
     agreement.save(update_fields=["revoked_at", "revoked_reason"])
+    scoping.forget()  # the agreement read in this request (access.holds_agreement)
     return agreement
 
 

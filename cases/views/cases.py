@@ -1,4 +1,5 @@
-"""Case pages: the list by state and nearest deadline, the case page, and POST-only actions."""
+"""Case pages: the list by state and nearest deadline, and the POST-only actions and evidence
+of the case page (`cases.views.case_pages`), whose summary shows a refused form again."""
 
 from __future__ import annotations
 
@@ -22,16 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import forms_case as f
 from cases import scoping, services
 from cases.audit_access import log_access
-from cases.deadline_state import clock_rows
 from cases.models import AccessLog, Case, Person
-from cases.permissions import (
-    can_record_authorization,
-    can_record_home_visit,
-    can_record_objection,
-    can_record_verification,
-)
-from cases.verification import relatives
-from cases.workflow import CaseKind, CaseStatus
+from cases.views import case_pages
+from cases.workflow import CaseStatus
 
 
 @dataclass(frozen=True)
@@ -164,70 +158,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _detail_context(request, case, forms_by_action=None, evidence_forms=None):
-    user = request.user
-    # The household's village and head are usually the case's own, already read.
-    household = case.household
-    if household.village_id == case.village_id:
-        household.village = case.village
-    if household.head_id == case.applicant_id:
-        household.head = case.applicant
-    # The members and the authorizations are read once and serve the page, the adults without
-    # authorization and the relatives' flags (relatives.household_members).
-    members = relatives.household_members(case)
-    authorizations = list(case.authorizations.select_related("person"))
-    missing = (_adults_without_authorization(case, members, authorizations)
-               if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) else [])
-    actions = []
-    for item in services.available_actions(case, user):
-        spec = ACTIONS.get(item["name"])
-        if spec is None:
-            continue
-        form = (forms_by_action or {}).get(item["name"]) or spec.form(
-            prefix=item["name"])
-        actions.append({**item, "form": form})
-    evidence = evidence_forms or {}
-    open_states = (CaseStatus.INVESTIGATING, CaseStatus.RECHECK)
-    if missing and case.status in (CaseStatus.RECEIVED, *open_states) and \
-            can_record_authorization(case, user):
-        evidence.setdefault("authorization", f.AuthorizationForm(
-            people=missing, prefix="authorization"))
-    if case.status in open_states and can_record_verification(case, user):
-        evidence.setdefault("verification", f.VerificationForm(prefix="verification"))
-    if case.status in open_states and can_record_home_visit(case, user):
-        evidence.setdefault("home_visit", f.HomeVisitForm(prefix="home_visit"))
-    if case.status == CaseStatus.IN_PUBLICITY and can_record_objection(case, user):
-        evidence.setdefault("objection", f.ObjectionForm(prefix="objection"))
-    return {
-        "case": case,
-        "clocks": clock_rows(case),
-        "events": case.events.select_related("actor").order_by("seq"),
-        "authorizations": authorizations,
-        "missing_authorizations": missing,
-        "reports": case.verification_reports.all(),
-        "visits": case.home_visits.all(),
-        "objections": case.objections.all(),
-        "appraisals": case.appraisals.all(),
-        "actions": actions,
-        "evidence_forms": evidence,
-        "members": members,
-    }
-
-
-def _adults_without_authorization(case, members, authorizations) -> list[Person]:
-    """`Case.adults_without_authorization` from rows the page has read already."""
-    day = case.applied_at.date() if case.applied_at else None
-    signed = {a.person_id for a in authorizations}
-    return [m.person for m in members
-            if m.person.pk not in signed and (day is None or m.person.age_on(day) >= 18)]
-
-
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = scoping.case_for_user(request.user, pk)
-    log_access(request, AccessLog.Action.VIEW, "case", case.pk)
-    return render(request, "cases/case_detail.html", _detail_context(request, case))
-
-
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Run one workflow action; a refusal re-renders the case page with the Chinese reason."""
@@ -246,10 +176,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect(case)
     case.refresh_from_db()
     messages.error(request, "请检查填写的内容。")
-    response = render(request, "cases/case_detail.html",
-                      _detail_context(request, case, forms_by_action={action: form}))
-    response.status_code = 400
-    return response
+    return case_pages.render_summary(request, case, forms_by_action={action: form},
+                                     status=400)
 
 
 @require_POST
@@ -283,10 +211,7 @@ def case_evidence(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.success(request, "已记录。")
         return redirect(case)
     messages.error(request, "请检查填写的内容。")
-    response = render(request, "cases/case_detail.html",
-                      _detail_context(request, case, evidence_forms={kind: form}))
-    response.status_code = 400
-    return response
+    return case_pages.render_summary(request, case, evidence_forms={kind: form}, status=400)
 
 
 def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:

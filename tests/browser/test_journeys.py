@@ -191,8 +191,10 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         assert case.status == CaseStatus.APPROVED
         page.goto(journey.url(case.get_absolute_url()))
         _status_is(page, "已批准")
-        expect(page.locator("#timeline")).to_contain_text("审批同意")
         journey.shot(page, "case-page", full_page=True, docs="case-page.png")
+        page.locator("nav.tabs").get_by_role("link", name="办理轨迹").click()
+        expect(page.locator("nav.tabs [aria-current=page]")).to_have_text("办理轨迹")
+        expect(page.locator("#timeline")).to_contain_text("审批同意")
 
         # 8. The district bureau sees the approval table in its inbox and acknowledges it.
         page = journey.page_as(bureau)
@@ -258,6 +260,7 @@ def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         register.locator("button[type=submit]").click()
         _message(page, "操作已完成。")
         _status_is(page, "已办结")
+        page.locator("nav.tabs").get_by_role("link", name="办理轨迹").click()
         expect(page.locator("#timeline")).to_contain_text("登记并补齐手续")
         journey.shot(page, "emergency-closed", full_page=True)
         case.refresh_from_db()

@@ -46,7 +46,8 @@ def test_case_page_shows_clocks_and_timeline(client, village_a, staff):
     assert "审批公示(7天)" in page
     assert "暂停计时" in page
     assert "计算说明" in page
-    assert "审核同意并公示" in page  # timeline entry
+    trail = client.get(reverse("case_trail", args=[case.pk])).content.decode()
+    assert "审核同意并公示" in trail  # timeline entry
 
 
 def test_other_township_gets_404_for_case_and_actions(client, village_a, staff, clerk_b):

@@ -182,6 +182,8 @@ def test_pages_as_served_carry_no_inline_styles(client, household_a, clerk_a, ve
         (None, reverse("verify_lookup")),
         (clerk_a, reverse("home")),
         (clerk_a, case.get_absolute_url()),
+        *[(clerk_a, reverse(name, args=[case.pk])) for name in (
+            "case_materials", "case_visits", "case_objections", "case_documents", "case_trail")],
         (clerk_a, reverse("publicity_batch_list")),
         (verifier_a, reverse("verification_case", args=[case.pk])),
         (verifier_a, reverse("verification_report_print", args=[report.pk])),

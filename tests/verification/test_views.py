@@ -112,15 +112,16 @@ def test_the_clerk_uploads_the_signed_authorizations(officer_a, household_a, cle
 
 def test_the_case_page_section_links_by_role(case_a, clerk_a, verifier_a, agreement,
                                              assistant_a, client):
-    url = case_a.get_absolute_url()
+    url = reverse("case_materials", args=[case_a.pk])
     page = _login(client, verifier_a).get(url).content.decode()
     assert reverse("verification_case", args=[case_a.pk]) in page
     client.logout()
     page = _login(client, clerk_a).get(url).content.decode()
     assert reverse("verification_case", args=[case_a.pk]) not in page
-    assert reverse("home_visit_new", args=[case_a.pk]) in page
     assert reverse("assessment", args=[case_a.pk]) in page
     assert "第1版" in page  # the manual report of the demo builder, with its version
+    visits = client.get(reverse("case_visits", args=[case_a.pk])).content.decode()
+    assert reverse("home_visit_new", args=[case_a.pk]) in visits
 
 
 def test_the_assessment_page_computes_and_shows_the_whole_calculation(case_a, clerk_a,
@@ -254,7 +255,8 @@ def test_the_officer_cancels_a_pending_request_on_the_page(case_a, verifier_a, a
 
 def test_an_officer_without_an_agreement_is_told_on_the_case_page(case_a, verifier_a,
                                                                  client):
-    page = _login(client, verifier_a).get(case_a.get_absolute_url()).content.decode()
+    page = _login(client, verifier_a).get(reverse("case_materials", args=[case_a.pk])
+                                          ).content.decode()
     assert "您没有在有效期内的核对保密协议" in page
     assert reverse("verification_case", args=[case_a.pk]) not in page
 
