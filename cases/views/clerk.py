@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import scoping
-from cases.calendar import WorkCalendar
+from cases.calendar import WorkCalendar, display_calendar
 from cases.models import Deadline, DeadlineKind, DeadlineUnit, HomeVisit, VerificationReport
 from cases.notifications import unread_count
 from cases.permissions import Role
@@ -95,7 +95,7 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
               .order_by().values("status").annotate(n=Count("pk"))}
     by_state = [{"status": s.value, "label": s.label, "count": counts[s.value]}
                 for s in CaseStatus if counts.get(s.value)]
-    calendar = WorkCalendar()
+    calendar = display_calendar()  # display only: the page cache's overrides and years
     cutoffs = at_risk_cutoffs(now, calendar=calendar)
     clocks = (Deadline.objects.filter(running_q(), case__in=cases)
               .select_related("case__applicant", "case__village")

@@ -148,3 +148,34 @@ def test_the_number_of_queries_is_the_same_with_3_and_30_cases(
     assert response.context["open_total"] == 30
     assert len(response.context["clocks"]) == 10, "the clock list is bounded"
     assert _queries(client) == with_3
+
+
+def test_the_clocks_use_the_cached_calendar_and_show_a_new_holiday_at_once(
+        client, clerk_a, verifier_a, leader_a, household_a):
+    """The workspace only shows clocks: it reads the holiday overrides and entered years from
+    the page cache (no statement once cached), which a saved override drops."""
+    from cases.calendar import WorkCalendar
+    from cases.models import HolidayOverride
+
+    case = _case("investigating", household_a, clerk_a, verifier_a, leader_a, days_ago=40)
+    decision = Deadline.objects.get(case=case, kind=DeadlineKind.DECISION)
+    client.force_login(clerk_a)
+
+    def left() -> str:
+        rows = client.get(URL).context["clocks"]
+        return next(r["left"] for r in rows if r["deadline"].pk == decision.pk)
+
+    before = left()
+    assert before.startswith("已超") and before.endswith("个工作日")
+    with CaptureQueriesContext(connection) as ctx:
+        assert left() == before
+    tables = ('"cases_holidayoverride"', '"cases_calendaryear"')
+    assert not [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in tables)]
+
+    day = timezone.localdate(decision.due_at) + dt.timedelta(days=1)
+    while not WorkCalendar().day(day, provisional=True).is_workday:
+        day += dt.timedelta(days=1)
+    assert day < timezone.localdate(), "a working day between the due day and today"
+    HolidayOverride.objects.create(date=day, is_workday=False, note="临时调整")
+    overdue = int(before.removeprefix("已超").removesuffix("个工作日"))
+    assert left() == f"已超{overdue - 1}个工作日"
