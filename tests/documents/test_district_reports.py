@@ -4,6 +4,7 @@ acknowledged (S18)."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -58,8 +59,10 @@ def test_township_staff_see_their_own_reports_but_cannot_acknowledge(client, app
 def test_the_inbox_query_count_does_not_grow(client, bureau, village_a, clerk_a, verifier_a,
                                              leader_a, approved):
     client.force_login(bureau)
+    cache.clear()  # both requests cold: the header's unread count is cached per user
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("district_reports"))
+    cache.clear()
     build_case("approved", household=HouseholdFactory(village=village_a), clerk=clerk_a,
                verifier=verifier_a, leader=leader_a)
     with CaptureQueriesContext(connection) as many:
