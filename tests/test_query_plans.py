@@ -201,3 +201,33 @@ def test_sweep_reads_a_bounded_range_of_unmarked_clocks(db):
     assert "due_at >=" in cond and "due_at <=" in cond, cond
     assert used_indexes(nodes) & {"deadline_unwarned_idx", "deadline_unbreached_idx",
                                   "deadline_status_due_idx"}
+
+
+# --- Deadline pages ---------------------------------------------------------------------------
+
+def _reads_the_whole_index(nodes: list[dict], names: set[str]) -> bool:
+    """An index of `names` scanned without a condition: every entry read (a merge join)."""
+    return any(n.get("Index Name") in names and not n.get("Index Cond") for n in nodes)
+
+
+def test_deadline_list_reads_the_township_cases_due_by_the_latest_shown_moment(client, clerk):
+    """The township's deadline list: its capped count reads the township's cases due by the
+    latest due moment it shows through the (township, next_due_at) indexes and looks their
+    clocks up by case, not every clock through the deadline case_id index; its page reads
+    the clocks in due order."""
+    queries = page_queries(client, clerk, reverse("deadline_list"))
+    count = next(q for q in queries if q.startswith("SELECT COUNT(*)")
+                 and 'FROM "cases_deadline"' in q)
+    by_township = (indexes_on("cases_case", "township_id", "next_due_at")
+                   | indexes_on("cases_case", "township_id", "status", "next_due_at"))
+    by_case = indexes_on("cases_deadline", "case_id")
+    nodes = plan(count)
+    assert used_indexes(nodes) & by_township
+    assert not _reads_the_whole_index(nodes, by_case)
+    assert not seq_scans(nodes)
+    nodes = plan(main_query(queries, "cases_deadline"))
+    assert used_indexes(nodes) & (by_township | indexes_on("cases_deadline", "status", "due_at"))
+    assert not _reads_the_whole_index(nodes, by_case)
+    assert not seq_scans(nodes)
+    assert all(n["Node Type"] == "Incremental Sort" and "due_at" in str(n.get("Presorted Key"))
+               for n in nodes if "Sort" in n["Node Type"]), "no sort of every clock in scope"

@@ -18,7 +18,8 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Concat, Left, StrIndex
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,8 +30,16 @@ from cases import scoping, services
 from cases.calendar import WorkCalendar, display_calendar
 from cases.deadline_state import clock_rows, clock_state
 from cases.errors import CaseActionError
-from cases.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit, Township
-from cases.sweep import at_risk_cutoffs, at_risk_q, breached_q, running_q
+from cases.models import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    DeadlineUnit,
+    OrgChange,
+    Township,
+    Village,
+)
+from cases.sweep import Cutoffs, at_risk_cutoffs, at_risk_q, breached_q, running_q
 from cases.workflow import CaseStatus
 
 STATES = {"at_risk": "临期", "breached": "已超期"}
@@ -66,6 +75,12 @@ COUNT_CAP = 1_000
 COUNTS_SECONDS = 60
 
 
+def _latest_due(cutoffs: Cutoffs) -> dt.datetime:
+    """The latest due moment of a clock breached (before `now`) or at risk (an hour clock up
+    to `cutoffs.hours`, another before `cutoffs.workdays`): the outer bound of `at_risk_q`."""
+    return max(cutoffs.now, cutoffs.hours, cutoffs.workdays)
+
+
 class CappedPaginator(Paginator):
     """Counts at most `COUNT_CAP` + 1 clocks: the page is read in due order from the index,
     a full count would read every clock of the township."""
@@ -79,16 +94,55 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
-def _scoped_clocks(user):
-    """Running clocks of the user's cases (`scoping.cases_visible_to`), by the village ids
-    passed as a list (no subquery of the user's cases), and a key naming the scope for the
-    cached counts."""
-    clocks = Deadline.objects.filter(running_q())
+def _moved_villages(*, village_codes, township_codes=()) -> QuerySet[OrgChange]:
+    """Reassignments of the villages (codes, or a subquery of them) or out of the townships
+    (codes), as `cases.org.village_reassign` records them: the old value starts with the
+    former township's code."""
+    touched = Q(unit_code__in=village_codes)
+    for code in township_codes:
+        touched |= Q(old_value__startswith=f"{code} ")
+    return OrgChange.objects.filter(touched, action=OrgChange.Action.REASSIGN)
+
+
+def _scoped_clocks(user, latest_due: dt.datetime, townships: list[Township]):
+    """Running clocks of the user's cases (`scoping.cases_visible_to`: those of the villages
+    in scope) due by `latest_due`, and a key naming the scope for the cached counts.
+
+    Read so that PostgreSQL finds the cases through `case_township_next_due_idx` (township,
+    next_due_at) instead of reading every clock of the district. A clock due by `latest_due`
+    has a case whose nearest open due moment (`Case.next_due_at`) is no later; and a case
+    keeps the township its village was in when it was opened (`Case.township`, S1), so
+
+    * for a user of whole townships none of whose villages was ever moved in or out (one
+      statement on the reassignments tells), the cases of the user's villages are exactly
+      the cases of the user's townships, which replace the village list (with both, the
+      planner multiplies their selectivities as if independent, expects a few rows and
+      sorts them all instead of reading the clocks in due order);
+    * otherwise (an assistant's villages, or a village moved) the villages are passed as a
+      list, with the townships they are and were in.
+
+    Neither changes which clocks are shown (tests/cases/test_deadline_scope.py). `townships`
+    are the user's townships (every one for district staff), read for the township filter.
+    """
+    clocks = Deadline.objects.filter(running_q(), case__next_due_at__lte=latest_due)
+    ids = sorted(t.pk for t in townships)
     if scoping.sees_whole_district(user):
-        return clocks, "all"
-    villages = sorted(scoping.village_ids(user))
+        return clocks.filter(case__township_id__in=ids), "all"
+    if ids and not scoping.assistant_village_ids(user) and not _moved_villages(
+            village_codes=Village.objects.filter(township_id__in=ids).values("code"),
+            township_codes=sorted(t.code for t in townships)).exists():
+        return clocks.filter(case__township_id__in=ids), f"t{','.join(map(str, ids))}"
+    places = list(scoping.villages_for(user).values_list("pk", "township_id", "code"))
+    villages = sorted(pk for pk, _, _ in places)
+    held = {township for _, township, _ in places}
+    if places:
+        former = _moved_villages(village_codes=[code for _, _, code in places]).annotate(
+            code=Left("old_value", StrIndex(Concat("old_value", Value(" ")), Value(" ")) - 1))
+        held |= set(Township.objects.filter(code__in=former.values("code"))
+                    .values_list("pk", flat=True))
     digest = hashlib.sha256(",".join(map(str, villages)).encode()).hexdigest()[:16]
-    return clocks.filter(case__village_id__in=villages), f"v{digest}"
+    return clocks.filter(case__township_id__in=sorted(held),
+                         case__village_id__in=villages), f"v{digest}"
 
 
 def _counts(clocks, breached, at_risk, key: str, *, small: bool) -> dict[str, int]:
@@ -117,9 +171,10 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     township = request.GET.get("township", "")
     calendar = display_calendar()  # display only: the page cache's overrides and years
-    breached, at_risk = breached_q(now), at_risk_q(at_risk_cutoffs(now, calendar=calendar))
-    clocks, scope_key = _scoped_clocks(request.user)
-    townships = scoping.townships_for(request.user).order_by("code")
+    cutoffs = at_risk_cutoffs(now, calendar=calendar)
+    breached, at_risk = breached_q(now), at_risk_q(cutoffs)
+    townships = list(scoping.townships_for(request.user).order_by("code"))
+    clocks, scope_key = _scoped_clocks(request.user, _latest_due(cutoffs), townships)
     if township.isdigit():
         clocks = clocks.filter(case__township_id=int(township))
     if kind in DeadlineKind.values:

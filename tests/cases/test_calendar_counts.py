@@ -18,6 +18,7 @@ from cases.deadline_state import clock_rows
 from cases.deadlines import compute_due
 from cases.demo_cases import build_case
 from cases.models import CalendarYear, DeadlineKind, HolidayOverride
+from cases.services import refresh_next_due
 from tests.factories import HouseholdFactory
 
 D = dt.date
@@ -148,6 +149,7 @@ def overdue_case(village_a, clerk_a, verifier_a, leader_a):
                       clerk=clerk_a, verifier=verifier_a, leader=leader_a)
     case.deadlines.filter(kind=DeadlineKind.DECISION).update(
         due_at=timezone.now() - dt.timedelta(days=15))
+    refresh_next_due(case)  # as the services do on every change of a clock
     return case
 
 
