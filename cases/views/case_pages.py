@@ -166,6 +166,19 @@ def _share_household_rows(case: Case) -> None:
         household.head = case.applicant
 
 
+def _step_links(case: Case, user) -> dict[str, bool]:
+    """The pages of the next steps this user may take: the officer's confidential page, the
+    authorization scans, the home visit on a phone (on the summary and on their sections)."""
+    officer = access.is_designated_officer(user)
+    return {
+        "officer_link": officer and not access.refusal(case, user, access.A.VIEW),
+        "is_verifier_without_agreement": not officer and scoping.has_role(user, Role.VERIFIER),
+        "can_scan": case.kind in AUTHORIZATION_KINDS and can_record_authorization(case, user)
+        and case.status in (CaseStatus.RECEIVED, *OPEN_STATES),
+        "can_visit": case.status in OPEN_STATES and can_record_home_visit(case, user),
+    }
+
+
 # --- 概况 --------------------------------------------------------------------------------------
 
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
@@ -174,7 +187,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
     from cases.views.cases import ACTIONS
 
     user = request.user
-    people = _people(case, _questions(case, user=user, moves=True))
+    people = _people(case, _questions(case, user=user, moves=True, refusal=True))
     _note_agreement(case, user)
     missing = _missing_authorizations(case, people)
     actions = []
@@ -201,6 +214,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "clocks": clock_rows(case),
         "actions": actions,
         "evidence_forms": evidence,
+        **_step_links(case, user),
     }, status=status)
 
 
@@ -219,15 +233,11 @@ def case_materials(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     people = _people(case, _questions(case, user=user, refusal=True))
     _note_agreement(case, user)
-    officer = access.is_designated_officer(user)
     return _page(request, case, "case_materials", "cases/case_materials.html", {
         "authorizations": sorted((p for p in people if p.authorization_id),
                                  key=lambda p: p.authorization_id),
         "missing_authorizations": _missing_authorizations(case, people),
-        "officer_link": officer and not access.refusal(case, user, access.A.VIEW),
-        "is_verifier_without_agreement": not officer and scoping.has_role(user, Role.VERIFIER),
-        "can_scan": case.kind in AUTHORIZATION_KINDS and can_record_authorization(case, user)
-        and case.status in (CaseStatus.RECEIVED, *OPEN_STATES),
+        **_step_links(case, user),
         "reports": case.verification_reports.order_by("version", "recorded_at"),
         "assessment": case.assessments.order_by("-version").first(),
     })

@@ -250,6 +250,22 @@ def test_the_summary_shows_facts_clocks_and_moves(client, village_a, users):
     assert "公示期满无异议" in leader
 
 
+def test_the_summary_leads_to_the_pages_of_the_next_step_in_one_click(client, village_a, users):
+    received = _build(S.RECEIVED, village_a, users)
+    scans = reverse("authorization_scans", args=[received.pk])
+    assert scans in _page(client, users["clerk"], "case_detail", received)
+    assert scans not in _page(client, users["leader"], "case_detail", received)
+    case = _build(S.INVESTIGATING, village_a, users)
+    officer = reverse("verification_case", args=[case.pk])
+    visit = reverse("home_visit_new", args=[case.pk])
+    assert officer in _page(client, users["verifier"], "case_detail", case)
+    clerk = _page(client, users["clerk"], "case_detail", case)
+    assert officer not in clerk and visit in clerk
+    assert visit in _page(client, users["assistant"], "case_detail", case)
+    approved = _build(S.APPROVED, village_a, users)
+    assert 'id="next-steps"' not in _page(client, users["clerk"], "case_detail", approved)
+
+
 def test_the_materials_page_shows_authorizations_reports_and_the_calculation(client, village_a,
                                                                              users):
     from cases.verification import services as vs
