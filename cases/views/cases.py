@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import forms_case as f
 from cases import scoping, services
 from cases.audit_access import log_access
+from cases.list_fields import encrypted_fields
 from cases.models import AccessLog, Case, Person
 from cases.views import case_pages
 from cases.workflow import CaseStatus
@@ -142,7 +143,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()
     scope, scope_key = _scoped_cases(request.user)
-    cases = scope.select_related("applicant", "village", "township")
+    cases = (scope.select_related("applicant", "village", "township")
+             .defer(*encrypted_fields(Person, "applicant__")))  # the list shows names only
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     if q:

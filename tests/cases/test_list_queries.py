@@ -80,6 +80,10 @@ def test_case_list(client, village_a, staff, small_pages):
     rows = [q for q in many if 'FROM "cases_case"' in q and "COUNT(*)" not in q]
     assert len(rows) == 1 and "LIMIT 2" in rows[0]
     assert "LIMIT 1001" in next(q for q in many if "COUNT(*)" in q and "cases_case" in q)
+    # The list shows the applicant's name: no encrypted field of theirs is read (decrypted).
+    assert '"cases_person"."name"' in rows[0]
+    for column in ("id_number", "phone", "health", "disability_grade", "disability_type"):
+        assert f'"cases_person"."{column}"' not in rows[0]
 
 
 def test_case_list_by_state(client, village_a, staff, small_pages):
