@@ -18,6 +18,7 @@ from cases import idnumber, scoping
 from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.households import HouseholdError, KnownPersonMismatch, household_save, mask_name
+from cases.list_fields import encrypted_fields
 from cases.models import AccessLog, Household, Membership, Person
 from cases.permissions import Role
 
@@ -138,7 +139,10 @@ def home(request: HttpRequest) -> HttpResponse:
     ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
     members = (Membership.objects.filter(household_id=OuterRef("pk"), ended_on__isnull=True)
                .order_by().values("household_id").annotate(n=Count("pk")).values("n"))
+    # The list shows the head's name and masked ID number: no other encrypted field is read.
     by_id = (Household.objects.select_related("village__township", "head")
+             .defer(*encrypted_fields(Household),
+                    *encrypted_fields(Person, "head__", keep=("id_number",)))
              .annotate(member_count=Coalesce(Subquery(members), 0)).in_bulk(ids))
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     if q:

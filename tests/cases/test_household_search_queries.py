@@ -100,3 +100,18 @@ def test_the_list_does_not_grow_with_the_households(request, client, who, villag
         assert len(villages_read) == 1 and "work_in_village" in villages_read[0]
     else:  # a township's households are found by their own township
         assert not villages_read, "\n".join(villages_read)
+
+
+def test_the_list_reads_the_heads_id_number_and_no_other_encrypted_field(client, clerk_a,
+                                                                         village_a):
+    household = HouseholdFactory(village=village_a, members=2)
+    client.force_login(clerk_a)
+    sql = statements(client, reverse("home"))
+    page = client.get(reverse("home")).content.decode()
+    assert household.head.masked_id in page
+    rows = [q for q in sql if 'FROM "cases_household"' in q and '"cases_person"."name"' in q]
+    assert len(rows) == 1, "\n".join(sql)
+    assert '"cases_person"."id_number"' in rows[0]
+    for column in ("phone", "health", "disability_grade", "disability_type"):
+        assert f'"cases_person"."{column}"' not in rows[0]
+    assert '"cases_household"."bank_account"' not in rows[0]
