@@ -143,7 +143,8 @@ def test_the_deadline_list_shows_the_clocks_it_shows_without_the_added_condition
                 shown = [d.pk for d in response.context["page"].object_list]
                 assert shown == expected, (name, query)
                 assert response.context["counts"] == counts, (name, query)
-                if name != "unassigned":  # no place: no clock is read at all
+                # No place: no clock is read at all. The whole district: only one township.
+                if name != "unassigned" and (name != "bureau" or "township" in query):
                     assert any('"cases_case"."next_due_at" <=' in q["sql"]
                                for q in ctx.captured_queries), "the added conditions are used"
                 compared += len(expected)
