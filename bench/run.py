@@ -44,8 +44,8 @@ SLOW_REPEAT = 5
 # Pages the issue sets targets for (at 1,000,000 households on a 2-core machine); the case
 # page's sections (below) are held to the case page's targets.
 TARGETED = {"case list", "search by ID number", "case page", "leader queue"}
-CASE_SECTIONS = [("case_materials", "核对与调查"), ("case_visits", "入户调查"),
-                 ("case_objections", "公示与评议"), ("case_documents", "文书"),
+CASE_SECTIONS = [("case_materials", "核对与授权"), ("case_visits", "入户调查"),
+                 ("case_objections", "异议与评议"), ("case_documents", "文书"),
                  ("case_trail", "办理轨迹")]
 
 
