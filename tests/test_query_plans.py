@@ -210,12 +210,16 @@ def _reads_the_whole_index(nodes: list[dict], names: set[str]) -> bool:
     return any(n.get("Index Name") in names and not n.get("Index Cond") for n in nodes)
 
 
-def test_deadline_list_reads_the_township_cases_due_by_the_latest_shown_moment(client, clerk):
+def test_deadline_list_counts_the_township_cases_due_by_its_last_moment(client, clerk):
     """The township's deadline list: its capped count reads the township's cases due by the
-    latest due moment it shows through the (township, next_due_at) indexes and looks their
-    clocks up by case, not every clock through the deadline case_id index; its page reads
-    the clocks in due order."""
+    latest moment the page shows through a (township, next_due_at) index and looks their
+    clocks up by case, instead of every clock through the deadline case_id index (a merge
+    join); the page reads the clocks in due order and stops after a page."""
     queries = page_queries(client, clerk, reverse("deadline_list"))
+    with connection.cursor() as cursor:
+        # A few hundred cases lie in key order: read by the key index they look as cheap as
+        # the township's; with pages in memory (as at 1,000,000 households) they are not.
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
     count = next(q for q in queries if q.startswith("SELECT COUNT(*)")
                  and 'FROM "cases_deadline"' in q)
     by_township = (indexes_on("cases_case", "township_id", "next_due_at")
@@ -226,7 +230,7 @@ def test_deadline_list_reads_the_township_cases_due_by_the_latest_shown_moment(c
     assert not _reads_the_whole_index(nodes, by_case)
     assert not seq_scans(nodes)
     nodes = plan(main_query(queries, "cases_deadline"))
-    assert used_indexes(nodes) & (by_township | indexes_on("cases_deadline", "status", "due_at"))
+    assert used_indexes(nodes) & indexes_on("cases_deadline", "status", "due_at")
     assert not _reads_the_whole_index(nodes, by_case)
     assert not seq_scans(nodes)
     assert all(n["Node Type"] == "Incremental Sort" and "due_at" in str(n.get("Presorted Key"))

@@ -83,11 +83,16 @@ def _latest_due(cutoffs: Cutoffs) -> dt.datetime:
 
 class CappedPaginator(Paginator):
     """Counts at most `COUNT_CAP` + 1 clocks: the page is read in due order from the index,
-    a full count would read every clock of the township."""
+    a full count would read every clock of the township. `counted`, if given, is the same
+    clocks as the list, read another way for the count."""
+
+    def __init__(self, object_list, per_page, *, counted=None):
+        super().__init__(object_list, per_page)
+        self.counted = object_list if counted is None else counted
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[:COUNT_CAP + 1].count()
+        return self.counted.order_by()[:COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -107,43 +112,42 @@ def _moved_villages(*, village_codes, township_codes=()) -> QuerySet[OrgChange]:
 def _scoped_clocks(user, latest_due: dt.datetime, townships: list[Township],
                    township: int | None):
     """Running clocks of the user's cases (`scoping.cases_visible_to`: those of the villages
-    in scope; of `township` only if given) due by `latest_due`, and a key naming the scope
-    for the cached counts.
+    in scope; of `township` only, if given); the same clocks as far as they may be shown,
+    read another way to be counted; and a key naming the scope for the cached counts.
 
-    Read so that PostgreSQL finds the cases through `case_township_next_due_idx` (township,
-    next_due_at) instead of reading every clock of the district. A clock due by `latest_due`
-    has a case whose nearest open due moment (`Case.next_due_at`) is no later; and a case
-    keeps the township its village was in when it was opened (`Case.township`, S1), so
+    The page reads the clocks in due order and looks each case up: for a user of whole
+    townships none of whose villages was ever moved in or out (one statement on the
+    reassignments tells) by the user's townships, which then hold exactly the cases of the
+    user's villages (a case keeps the township its village was in when it was opened,
+    `Case.township`, S1); otherwise (an assistant's villages, a village moved) by the
+    village list.
 
-    * for a user of whole townships none of whose villages was ever moved in or out (one
-      statement on the reassignments tells), the cases of the user's villages are exactly
-      the cases of the user's townships, which replace the village list (with both, the
-      planner multiplies their selectivities as if independent, expects a few rows and
-      sorts them all instead of reading the clocks in due order);
-    * otherwise (an assistant's villages, or a village moved) the villages are passed as a
-      list, with the townships they are and were in.
+    The count reads the cases through `case_township_next_due_idx` (township, next_due_at)
+    instead of every clock of the district by case: the clocks shown are due by
+    `latest_due`, so their cases' nearest open due moment (`Case.next_due_at`) is no later;
+    a village list is given the townships its villages are and were in. Neither condition
+    is put on the page's own query: the planner would take them as independent of the
+    village list and of the clocks' due moments, expect a few rows and sort them all. Nor
+    on the count of the whole district: it stops after `COUNT_CAP` + 1 clocks read by case,
+    which costs the same in a district of any size, while the cases of every township due
+    by `latest_due` grow with it.
 
-    For district staff the cases are read so only for one township chosen: the count of
-    the whole district's clocks stops after `COUNT_CAP` + 1 of them read by case, which
-    costs the same in any district, while the cases of every township due by `latest_due`
-    grow with it.
-
-    Neither changes which clocks are shown (tests/cases/test_deadline_scope.py). `townships`
-    are the user's townships (every one for district staff), read for the township filter.
+    None of this changes which clocks are shown or counted
+    (tests/cases/test_deadline_scope.py). `townships` are the user's townships (every one
+    for district staff), read for the township filter.
     """
     clocks = Deadline.objects.filter(running_q())
     if township is not None:
         clocks = clocks.filter(case__township_id=township)
+    due_by = Q(case__next_due_at__lte=latest_due)
     if scoping.sees_whole_district(user):
-        if township is None:
-            return clocks, "all"
-        return clocks.filter(case__next_due_at__lte=latest_due), "all"
-    clocks = clocks.filter(case__next_due_at__lte=latest_due)
+        return clocks, clocks if township is None else clocks.filter(due_by), "all"
     ids = sorted(t.pk for t in townships)
     if ids and not scoping.assistant_village_ids(user) and not _moved_villages(
             village_codes=Village.objects.filter(township_id__in=ids).values("code"),
             township_codes=sorted(t.code for t in townships)).exists():
-        return clocks.filter(case__township_id__in=ids), f"t{','.join(map(str, ids))}"
+        clocks = clocks.filter(case__township_id__in=ids)
+        return clocks, clocks.filter(due_by), f"t{','.join(map(str, ids))}"
     places = list(scoping.villages_for(user).values_list("pk", "township_id", "code"))
     villages = sorted(pk for pk, _, _ in places)
     held = {township for _, township, _ in places}
@@ -153,8 +157,8 @@ def _scoped_clocks(user, latest_due: dt.datetime, townships: list[Township],
         held |= set(Township.objects.filter(code__in=former.values("code"))
                     .values_list("pk", flat=True))
     digest = hashlib.sha256(",".join(map(str, villages)).encode()).hexdigest()[:16]
-    return clocks.filter(case__township_id__in=sorted(held),
-                         case__village_id__in=villages), f"v{digest}"
+    clocks = clocks.filter(case__village_id__in=villages)
+    return clocks, clocks.filter(due_by, case__township_id__in=sorted(held)), f"v{digest}"
 
 
 def _counts(clocks, breached, at_risk, key: str, *, small: bool) -> dict[str, int]:
@@ -186,20 +190,16 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     cutoffs = at_risk_cutoffs(now, calendar=calendar)
     breached, at_risk = breached_q(now), at_risk_q(cutoffs)
     townships = list(scoping.townships_for(request.user).order_by("code"))
-    clocks, scope_key = _scoped_clocks(request.user, _latest_due(cutoffs), townships,
-                                       int(township) if township.isdigit() else None)
-    if kind in DeadlineKind.values:
-        clocks = clocks.filter(kind=kind)
-    shown = clocks.filter(breached | at_risk)
-    if state == "breached":
-        clocks = clocks.filter(breached)
-    elif state == "at_risk":
-        clocks = clocks.filter(at_risk)
-    else:
-        clocks = shown
-    clocks = clocks.select_related("case", "case__township", "case__village",
-                                   "case__applicant").order_by("due_at", "pk")
-    paginator = CappedPaginator(clocks, settings.LIST_PAGE_SIZE)
+    clocks, counted, scope_key = _scoped_clocks(
+        request.user, _latest_due(cutoffs), townships,
+        int(township) if township.isdigit() else None)
+    of_kind = Q(kind=kind) if kind in DeadlineKind.values else Q()
+    listed = {"breached": breached, "at_risk": at_risk}.get(state, breached | at_risk)
+    clocks = clocks.filter(of_kind, listed).select_related(
+        "case", "case__township", "case__village", "case__applicant").order_by("due_at", "pk")
+    paginator = CappedPaginator(clocks, settings.LIST_PAGE_SIZE,
+                                counted=counted.filter(of_kind, listed))
+    shown = counted.filter(of_kind, breached | at_risk)
     everything = paginator if state not in STATES else CappedPaginator(
         shown, settings.LIST_PAGE_SIZE)
     counts = _counts(shown, breached, at_risk, f"{scope_key}:{township}:{kind}",

@@ -1,12 +1,12 @@
-"""The deadline pages read the cases through (township, next_due_at): the conditions added for
-that (`cases.views.deadlines._scoped_clocks`) never change which clocks a page shows.
+"""The deadline list finds a township's cases by (township, next_due_at): the conditions added
+for that (`cases.views.deadlines._scoped_clocks`) never change which clocks it shows or counts.
 
 Each page below is compared with the clocks defined without them: running clocks of
 `scoping.cases_visible_to(user)` that are breached or at risk (`cases.sweep`), in due order,
-with the same state, kind and township filters and the same state counts. The world has
-clocks breached, at risk and not at risk (working-day, day and hour clocks), paused and met
-clocks, cases in terminal states (one with a clock left open), and, in the second run, a
-village moved to another township after its cases were opened.
+with the same state, kind and township filters, the same number in the pager and the same
+state counts. The world has clocks breached, at risk and not at risk (working-day, day and
+hour clocks), paused and met clocks, cases in terminal states (one with a clock left open),
+and, in the second run, a village moved to another township after its cases were opened.
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ def test_the_deadline_list_shows_the_clocks_it_shows_without_the_added_condition
                 assert response.status_code == 200
                 shown = [d.pk for d in response.context["page"].object_list]
                 assert shown == expected, (name, query)
+                assert response.context["page"].paginator.count == len(expected), (name, query)
                 assert response.context["counts"] == counts, (name, query)
                 # No place: no clock is read at all. The whole district: only one township.
                 if name != "unassigned" and (name != "bureau" or "township" in query):
