@@ -118,10 +118,14 @@ def test_search_by_id_number_looks_up_the_person_and_membership_by_index(client,
 
 
 def test_case_page_reads_trail_and_clocks_by_case(client, clerk):
+    """The clocks on the case page's summary, the trail on its tab: each read by the case."""
+    from django.urls import reverse
+
     case = Case.objects.filter(township__code=TOWNSHIP, status="approved").first()
-    queries = page_queries(client, clerk, case.get_absolute_url())
-    events = next(q for q in queries if q.startswith("SELECT") and 'FROM "cases_caseevent"' in q)
-    clocks = next(q for q in queries if q.startswith("SELECT") and 'FROM "cases_deadline"' in q)
+    summary = page_queries(client, clerk, case.get_absolute_url())
+    trail = page_queries(client, clerk, reverse("case_trail", args=[case.pk]))
+    events = next(q for q in trail if q.startswith("SELECT") and 'FROM "cases_caseevent"' in q)
+    clocks = next(q for q in summary if q.startswith("SELECT") and 'FROM "cases_deadline"' in q)
     assert used_indexes(plan(events)) & indexes_on("cases_caseevent", "case_id")
     assert used_indexes(plan(clocks)) & indexes_on("cases_deadline", "case_id")
     assert not seq_scans(plan(events)) | seq_scans(plan(clocks))
