@@ -61,6 +61,7 @@ from cases import crypto, scoping
 from cases.models import Case, CaseEvent, Township
 from cases.permissions import Role
 from cases.workflow import ENTITLEMENT_KINDS, CaseKind, CaseStatus
+from cases.xlsx import text_row
 
 S = CaseStatus
 # Roles that may export a township's bank roster (with the full ID and account numbers).
@@ -445,8 +446,9 @@ class _WorkbookWriter(threading.Thread):
                 if amount is not None:
                     total += amount
                     money.value = float(amount)
-                ws.append((count, village, number, kind, payee, id_number, bank, account,
-                           covered, None if amount is None else money, remark))
+                ws.append(text_row(ws, (count, village, number, kind, payee, id_number, bank,
+                                        account, covered, None if amount is None else money,
+                                        remark)))
         except BaseException:
             with suppress(Exception):  # end openpyxl's streams now, not when collected
                 ws.close()

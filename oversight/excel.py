@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from cases.calendar import fmt_date
+from cases.xlsx import text_row
 from oversight.dashboard import Dashboard, Totals
 
 YUAN = "#,##0.00"
@@ -35,7 +36,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list],
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        ws.append(text_row(ws, row))
     for col in yuan_columns:
         letter = get_column_letter(col + 1)
         for cell in ws[letter][1:]:

@@ -29,6 +29,8 @@ def report_xlsx(report: VerificationReport, *, user, at: dt.datetime | None = No
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from cases.xlsx import text_row
+
     mark = watermark(user, at)
     case = report.case
     wb = Workbook()
@@ -36,22 +38,25 @@ def report_xlsx(report: VerificationReport, *, user, at: dt.datetime | None = No
     ws.title = f"核对报告第{report.version}版"
     ws.append([mark])
     ws["A1"].font = Font(color="B91C1C", bold=True)
-    ws.append([f"家庭经济状况{'复查' if report.is_recheck else '核对'}报告（第{report.version}版）",
-               case.number, case.applicant.name])
-    ws.append(["家庭月收入(元)", f"{report.monthly_income:.2f}", "财产状况", report.assets_note])
-    ws.append(["核对结论", report.conclusion])
+    ws.append(text_row(ws, [
+        f"家庭经济状况{'复查' if report.is_recheck else '核对'}报告（第{report.version}版）",
+        case.number, case.applicant.name]))
+    ws.append(text_row(ws, ["家庭月收入(元)", f"{report.monthly_income:.2f}", "财产状况",
+                            report.assets_note]))
+    ws.append(text_row(ws, ["核对结论", report.conclusion]))
     ws.append([])
     ws.append(["姓名", "公民身份号码", "与户主关系", "核对项目", "请求编号", "查询结果", "类别",
                "收入类别", "月收入(元)", "财产类别", "金额(元)", "数量", "说明", "数据日期"])
     for member in (report.snapshot or {}).get("members", []):
         for source in member["sources"]:
             for rec in source["records"]:
-                ws.append([member["name"], member["id_number"], member["relationship"],
-                           source["label"], source["request"],
-                           "有记录" if rec["found"] else "无记录", rec["category"],
-                           rec["income_type"], rec["monthly_income"] or "",
-                           rec["asset_kind_label"], rec["asset_value"] or "",
-                           rec["quantity"] or "", rec["detail"], rec["data_date"] or ""])
+                ws.append(text_row(ws, [
+                    member["name"], member["id_number"], member["relationship"],
+                    source["label"], source["request"],
+                    "有记录" if rec["found"] else "无记录", rec["category"],
+                    rec["income_type"], rec["monthly_income"] or "",
+                    rec["asset_kind_label"], rec["asset_value"] or "",
+                    rec["quantity"] or "", rec["detail"], rec["data_date"] or ""]))
     ws.append([])
     ws.append([mark])
     for header in (ws.oddHeader, ws.evenHeader):

@@ -86,17 +86,19 @@ class PlatformFileSource(DataSource):
         """The request workbook to upload to the city platform (one row per request)."""
         from openpyxl import Workbook
 
+        from cases.xlsx import text_row
+
         wb = Workbook()
         ws = wb.active
         ws.title = "核对申请"
         ws.append(REQUEST_COLUMNS)
         for r in requests:
-            ws.append([
+            ws.append(text_row(ws, [
                 r.number, r.person.name, r.person.id_number, r.get_source_display(), r.purpose,
                 r.authorization.signed_on.isoformat(),
                 r.requested_by.get_full_name() or r.requested_by.get_username(),
                 timezone.localtime(r.requested_at).strftime("%Y-%m-%d %H:%M"),
-            ])
+            ]))
         ws.oddHeader.center.text = watermark
         ws.oddFooter.center.text = watermark
         for col, width in zip("ABCDEFGH", (30, 10, 22, 14, 24, 14, 10, 18), strict=True):

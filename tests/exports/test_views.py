@@ -233,3 +233,38 @@ def test_roster_size_counts_a_small_roster_and_stops_early_on_a_large_one(
     assert len(captured.captured_queries) == 1
     assert "LIMIT 2" in captured.captured_queries[0]["sql"]
     assert "cases_caseevent" not in captured.captured_queries[0]["sql"]
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_roster(client, clerk_a, township_a,
+                                                                 one_approved):
+    """A bank name typed as `=HYPERLINK(…)` is written as text, not as a formula the bank's
+    spreadsheet would evaluate."""
+    household = one_approved.household
+    household.bank_name = '=HYPERLINK("http://example.invalid","农商银行")'
+    household.save(update_fields=["bank_name"])
+    client.force_login(clerk_a)
+    content = b"".join(export(client, township_a).streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    cell = sheet.cell(row=5, column=7)
+    assert cell.value == household.bank_name
+    assert cell.data_type == "s"
+    assert sheet.cell(row=5, column=11).data_type == "n"  # amounts stay numbers
+
+
+def test_text_row_keeps_numbers_and_makes_formula_text_into_text_cells():
+    from openpyxl import Workbook
+
+    from cases.xlsx import text_row
+
+    for write_only in (False, True):
+        wb = Workbook(write_only=write_only)
+        ws = wb.create_sheet("s")
+        row = text_row(ws, ["=1+1", "王秀英", 3, None, "a=b"])
+        assert row[1:] == ["王秀英", 3, None, "a=b"]
+        assert (row[0].value, row[0].data_type) == ("=1+1", "s")
+        ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        read = load_workbook(io.BytesIO(out.getvalue()))["s"]
+        assert [(c.value, c.data_type) for c in read[1]][:3] == [("=1+1", "s"), ("王秀英", "s"),
+                                                                (3, "n")]
