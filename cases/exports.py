@@ -452,6 +452,10 @@ class _WorkbookWriter(threading.Thread):
         except BaseException:
             with suppress(Exception):  # end openpyxl's streams now, not when collected
                 ws.close()
+            # openpyxl keeps the rows written so far (full ID and account numbers) in a
+            # temporary file it removes on save or at the process's exit: remove it now.
+            with suppress(Exception):
+                ws._writer.cleanup()
             raise
         ws.append([styled("合计", font=bold), f"{count}户", None, None, None, None, None, None,
                    persons, styled(float(total), font=bold, number_format=MONEY_FORMAT), None])

@@ -138,6 +138,16 @@ def writer_threads():
     return [t for t in threading.enumerate() if t.name == "roster-workbook"]
 
 
+def openpyxl_temp_files() -> set[str]:
+    """openpyxl's temporary sheet files of this process still on disk (rows written so far,
+    full ID and account numbers included)."""
+    import os
+
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    return {path for path in ALL_TEMP_FILES if os.path.exists(path)}
+
+
 def test_an_error_while_writing_reaches_the_caller_and_stops_the_reading(tmp_path):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -155,11 +165,13 @@ def test_an_error_while_writing_reaches_the_caller_and_stops_the_reading(tmp_pat
             yield row
 
     out = tmp_path / "roster.xlsx"
+    before = openpyxl_temp_files()
     with pytest.raises(ImproperlyConfigured):
         exports.write_workbook(out, source(), rows_of=rows_of, sheet="s", title="t",
                                exported="e", batch_size=100)
     assert len(read) < 2_000  # stopped within a few batches, not at the end of the source
     assert not out.exists() and not writer_threads()
+    assert openpyxl_temp_files() <= before  # the rows written so far are not left behind
 
 
 def test_an_error_while_reading_stops_the_writer_without_a_file(tmp_path):
@@ -168,9 +180,11 @@ def test_an_error_while_reading_stops_the_writer_without_a_file(tmp_path):
         raise RuntimeError("connection lost")
 
     out = tmp_path / "roster.xlsx"
+    before = openpyxl_temp_files()
     with pytest.raises(RuntimeError, match="connection lost"):
         exports.write_workbook(out, source(), sheet="s", title="t", exported="e")
     assert not out.exists() and not writer_threads()
+    assert openpyxl_temp_files() <= before
     exports.write_workbook(out, sample_rows(3), sheet="s", title="t", exported="e")
     assert out.exists()  # control
 
