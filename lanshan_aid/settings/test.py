@@ -4,6 +4,8 @@
 PostgreSQL and Redis in CI.
 """
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,7 +23,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Base reads these with DEBUG's demo default; the suite runs as production would.
 VERIFICATION_SIMULATED_SOURCE = env.bool("VERIFICATION_SIMULATED_SOURCE", default=False)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test process uploads into a folder of its own, removed when the process ends.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lanshan-aid-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
