@@ -162,8 +162,9 @@ def count_queries(fn: Callable[[], object]) -> tuple[int, object]:
     return len(captured.captured_queries), value
 
 
-def time_raw(statements: list[tuple[str, list]]) -> tuple[float, list[list]]:
-    """Run the statements one after another; (milliseconds, rows of each)."""
+def time_raw(statements: list[tuple[str, list | None]]) -> tuple[float, list[list]]:
+    """Run the statements one after another; (milliseconds, rows of each: [] for a statement
+    that returns none)."""
     from django.db import connection
 
     started = time.perf_counter()
@@ -171,7 +172,7 @@ def time_raw(statements: list[tuple[str, list]]) -> tuple[float, list[list]]:
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
-            results.append(cursor.fetchall())
+            results.append(cursor.fetchall() if cursor.description is not None else [])
     return (time.perf_counter() - started) * 1000, results
 
 
@@ -194,16 +195,10 @@ def time_replay(statements: list[str]) -> float:
     """Milliseconds to run `statements` again as they are, every row fetched, inside a
     transaction that is rolled back (the page's own writes, such as the access log, are
     replayed too and then undone)."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            for sql in statements:
-                cursor.execute(sql)
-                if cursor.description is not None:
-                    cursor.fetchall()
-            elapsed = (time.perf_counter() - started) * 1000
+        elapsed = time_raw([(sql, None) for sql in statements])[0]
         transaction.set_rollback(True)
     return elapsed
 
