@@ -37,7 +37,7 @@ from cases.models import (
 
 @admin.register(Township)
 class TownshipAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "hotline", "is_active"]
+    list_display = ["code", "name", "kind", "hotline", "office_hours", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
 

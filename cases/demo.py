@@ -243,11 +243,32 @@ def _extra_user(username, full_name, role, township_code):
     return user
 
 
+# Contact details of the demo's three townships. Made up for the demo and marked as such: the
+# real hotlines, addresses and hours are kept by the bureau in the admin (镇街(经开区)).
+DEMO_CONTACTS = {
+    TOWNSHIP_A: ("0539-0000001（演示号码）", "兰山街道便民服务中心一楼社会救助窗口（演示地址）"),
+    TOWNSHIP_B: ("0539-0000002（演示号码）", "枣园镇便民服务中心社会救助窗口（演示地址）"),
+    TOWNSHIP_C: ("0539-0000003（演示号码）", "柳青街道便民服务中心社会救助窗口（演示地址）"),
+}
+DEMO_OFFICE_HOURS = "周一至周五 上午8:30—12:00，下午13:30—17:00（演示）"
+
+
+def seed_township_contacts() -> None:
+    """Hotline, address and office hours of the demo townships, where none is on file."""
+    for code, (hotline, address) in DEMO_CONTACTS.items():
+        township = Township.objects.get(code=code)
+        township.hotline = township.hotline or hotline
+        township.address = township.address or address
+        township.office_hours = township.office_hours or DEMO_OFFICE_HOURS
+        township.save(update_fields=["hotline", "address", "office_hours"])
+
+
 @transaction.atomic
 def seed_all(stdout=None) -> dict:
     from cases.management.commands.sync_roles import sync_roles
 
     sync_roles()
+    seed_township_contacts()
     users = seed_users()
     households = seed_households()
     from cases.verification.demo import seed_verification

@@ -25,6 +25,7 @@ class KindSpec:
     sealed: bool = False
     leader_signs: bool = False  # the leader in charge signs (their signature image is used)
     signature_block: bool = False  # base_notice prints the 经办人/分管领导 lines
+    prints_hotline: bool = False  # its template prints the township's hotline (咨询电话)
     clauses: tuple[str, ...] = ()
 
 
@@ -81,9 +82,10 @@ SPECS: dict[DocumentKind, KindSpec] = {
                             clauses=("S15",)),
     K.PROXY: KindSpec(_T + "proxy.html", "委托授权书", "委", clauses=("S15",)),
     K.ONE_TIME_NOTICE: KindSpec(_T + "one_time_notice.html", "社会救助申请一次性告知书", "告",
-                                to_applicant=True, sealed=True, clauses=("S14", "S15")),
+                                to_applicant=True, sealed=True, prints_hotline=True,
+                                clauses=("S14", "S15")),
     K.ACCEPTANCE: KindSpec(_T + "acceptance.html", "社会救助申请受理通知书", "受",
-                           to_applicant=True, sealed=True, clauses=("S3",)),
+                           to_applicant=True, sealed=True, prints_hotline=True, clauses=("S3",)),
     K.HOME_VISIT: KindSpec(_T + "home_visit.html", "入户调查登记表", "查", clauses=("S4",)),
     K.VERIFICATION_REPORT: KindSpec(_T + "verification_report.html", "家庭经济状况核对报告",
                                     "核", clauses=("S4",)),
@@ -94,13 +96,15 @@ SPECS: dict[DocumentKind, KindSpec] = {
                               sealed=True, leader_signs=True, clauses=("S7", "S18")),
     K.APPROVAL_NOTICE: KindSpec(_T + "approval_notice.html", "社会救助批准通知书", "批",
                                 to_applicant=True, sealed=True, leader_signs=True,
-                                signature_block=True, clauses=("S7",)),
+                                signature_block=True, prints_hotline=True, clauses=("S7",)),
     K.REJECTION: KindSpec(_T + "rejection.html", "不予批准告知书", "不批",
                           to_applicant=True, needs_delivery=True, sealed=True,
-                          leader_signs=True, signature_block=True, clauses=("S8", "S16")),
+                          leader_signs=True, signature_block=True, prints_hotline=True,
+                          clauses=("S8", "S16")),
     K.ADJUSTMENT: KindSpec(_T + "adjustment.html", "低保金调整(停发)告知书", "调",
                            to_applicant=True, needs_delivery=True, sealed=True,
-                           leader_signs=True, signature_block=True, clauses=("S16",)),
+                           leader_signs=True, signature_block=True, prints_hotline=True,
+                           clauses=("S16",)),
     K.TEMP_REGISTRATION: KindSpec(_T + "temp_registration.html", "临时救助登记审批表", "临",
                                   sealed=True, leader_signs=True, clauses=("S11",)),
     K.APPRAISAL_RECORD: KindSpec(_T + "appraisal_record.html", "民主评议记录", "评",
@@ -119,5 +123,8 @@ ADVERSE_KINDS = frozenset({K.REJECTION, K.ADJUSTMENT})
 APPLICANT_NOTICE_KINDS = frozenset(k for k, s in SPECS.items() if s.to_applicant)
 # Kinds whose delivery must be on record, with a phone record when delivery fails (S16).
 DELIVERY_REQUIRED_KINDS = frozenset(k for k, s in SPECS.items() if s.needs_delivery)
+
+# Kinds that print the township's hotline: never issued while the township has none.
+HOTLINE_KINDS = frozenset(k for k, s in SPECS.items() if s.prints_hotline)
 
 assert set(SPECS) == set(DocumentKind), "every document kind needs a spec"  # noqa: S101

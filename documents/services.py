@@ -37,7 +37,7 @@ from documents.context import (
     freeze,
     leader_for,
 )
-from documents.kinds import DocumentKind
+from documents.kinds import HOTLINE_KINDS, DocumentKind
 from documents.models import DocumentCounter, IssuedDocument
 from documents.render import render_pdf_document, template_version
 
@@ -97,6 +97,23 @@ def verify_url(code: str) -> str:
 
 
 # --- Issuing --------------------------------------------------------------------------------
+def require_hotline(township: Township, kind: DocumentKind) -> None:
+    """Refuse a notice that would print the township's hotline while none is on file.
+
+    Applicants call that number to ask and to object; a notice with a blank line would leave
+    them none. The bureau keeps the number in the admin; the message names that page.
+
+    Raises:
+        DocumentError: `hotline_missing`.
+    """
+    if kind in HOTLINE_KINDS and not (township.hotline or "").strip():
+        page = reverse("admin:cases_township_change", args=[township.pk])
+        raise DocumentError(
+            "hotline_missing",
+            f"{township.name}的救助服务电话尚未填写，{kind.title}不能出具。请区民政局在管理后台"
+            f"“镇街(经开区)”页面（{page}）填写救助服务电话后再办理。")
+
+
 def _require_atomic() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("document_issue must run inside the caller's transaction.atomic()")
@@ -129,10 +146,11 @@ def document_issue(*, case: Case, kind: DocumentKind | str, by, person: Person |
     kind = DocumentKind(kind)
     if kind.spec.per_member and person is None:
         raise DocumentError("person_required", f"{kind.title}须按家庭成员逐人出具，请指定成员。")
+    township = case.township
+    require_hotline(township, kind)
     extra = freeze(extra or {})
     issued_at = timezone.now()
     today = timezone.localdate(issued_at)
-    township = case.township
     try:
         ctx = build_context(kind, case=case, person=person, extra=extra, by=by, today=today)
     except DocumentDataError as exc:

@@ -165,6 +165,7 @@ class PublicBatch:
     township: str
     hotline: str
     address: str
+    office_hours: str
     posted_on: dt.date
     period_start: dt.date
     period_end: dt.date
@@ -173,6 +174,11 @@ class PublicBatch:
     count: int
     columns: tuple[tuple[str, str], ...]
     rows: tuple[PublicRow, ...] = field(default_factory=tuple)
+
+    @property
+    def objection_last_day(self) -> dt.date:
+        """The last day an objection is taken: the last day of the publicity period."""
+        return self.period_end
 
 
 def is_listed(entry, medium: Medium, now: dt.datetime) -> bool:
@@ -208,6 +214,7 @@ def disclose_batch(batch, medium: Medium, *, now: dt.datetime | None = None) -> 
     return PublicBatch(
         village=batch.village.short_name, village_code=batch.village.code,
         township=township.name, hotline=township.hotline, address=township.address,
+        office_hours=township.office_hours,
         posted_on=batch.posted_on, period_start=batch.period_start,
         period_end=batch.period_end, period_days=batch.period_days,
         running=batch.is_running(now), count=len(shown),

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from urllib.parse import urljoin
 
 import segno
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from documents.context import issuer_name
@@ -34,15 +36,25 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
+def objection_url(site_url: str, village_code: str) -> str:
+    """The village's online objection form as an absolute URL on the site of `site_url`."""
+    return urljoin(site_url, reverse("public_objection", args=[village_code]))
+
+
 def board_html(batch: PublicityBatch, *, public_url: str, size: str = "a4",
                now: dt.datetime | None = None) -> str:
+    """The board sheet: the households, the period, and where, how and until when to object
+    (the township's window address, hotline and office hours, the online objection form's QR
+    code, the last day)."""
     if size not in SIZES:
         raise UnknownSize(size)
     sheet = disclose_batch(batch, Medium.BOARD, now=now)
+    objecting = objection_url(public_url, batch.village.code)
     html = render_to_string("publicity/board.html", {
         "kind": "publicity_board", "doc_title": "社会救助审批公示", "sheet": sheet,
         "issuer": issuer_name(batch.township), "public_url": public_url,
-        "qr": qr_data_uri(public_url), "page_size": SIZES[size], "size": size,
+        "objection_url": objecting, "qr": qr_data_uri(objecting),
+        "page_size": SIZES[size], "size": size,
     })
     return strip_cjk_whitespace(html)
 

@@ -59,6 +59,27 @@ def _empty_cache():
 
 # --- Places (rows loaded by migration 0002 from the official divisions) ------------------
 
+# The divisions come without contact details (the bureau fills them in the admin), and notices
+# that print the hotline are refused without one (documents.services.require_hotline). The
+# test database gives every township this made-up number; a test of the refusal blanks it.
+TEST_HOTLINE = "0539-0000000"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The migrated test database, with a hotline on every township (also in the copy that
+    `serialized_rollback` restores for the browser journeys)."""
+    from django.db import connections
+
+    from cases.models import Township
+
+    with django_db_blocker.unblock():
+        Township.objects.filter(hotline="").update(hotline=TEST_HOTLINE)
+        for connection in connections.all():
+            if getattr(connection, "_test_serialized_contents", None) is not None:
+                connection._test_serialized_contents = (
+                    connection.creation.serialize_db_to_string())
+
 
 @pytest.fixture
 def township_a(db):

@@ -26,8 +26,22 @@ class Township(models.Model):
     code = models.CharField("区划代码", max_length=12, unique=True)
     name = models.CharField("名称", max_length=40)
     kind = models.CharField("类别", max_length=12, choices=TownshipKind.choices)
-    hotline = models.CharField("救助服务电话", max_length=40, blank=True)
-    address = models.CharField("办公地址", max_length=120, blank=True)
+    # Kept by the district bureau in the admin. The real Lanshan numbers, addresses and hours
+    # are not in the project's sources: the demo seeds marked demo values only.
+    hotline = models.CharField(
+        "救助服务电话", max_length=40, blank=True,
+        help_text="印在受理、批准、不予批准、调整(停发)等通知书和村(社区)公示表上；未填写时，"
+                  "这些通知书不能出具。",
+    )
+    address = models.CharField(
+        "办公地址", max_length=120, blank=True,
+        help_text="社会救助窗口的地址，公示表和公示页面据此告知群众当面提出异议的地点。",
+    )
+    office_hours = models.CharField(
+        "办公时间", max_length=80, blank=True,
+        help_text="社会救助窗口的办公时间，如“周一至周五 上午8:30—12:00，下午13:30—17:00”；"
+                  "以镇街公布的为准。",
+    )
     is_active = models.BooleanField("在用", default=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="并入单位", null=True, blank=True, on_delete=models.PROTECT,

@@ -90,12 +90,13 @@ def test_the_board_sheet_prints_in_a4_and_a3(running_entry, clerk_a, size, point
     assert AccessLog.objects.filter(action="print", object_type="publicity_batch").exists()
 
 
-def test_the_board_sheet_has_a_qr_code_pointing_to_the_public_page(running_entry):
+def test_the_board_sheet_has_a_qr_code_pointing_to_the_objection_form(running_entry):
     from publicity import printing
 
     public_url = f"http://testserver/gongshi/{running_entry.batch.village.code}/"
     html = printing.board_html(running_entry.batch, public_url=public_url)
-    assert printing.qr_data_uri(public_url) in html
+    assert printing.qr_data_uri(public_url + "yiyi/") in html
+    assert public_url in html  # the village page is named in the text
     assert 'src="data:image/svg+xml' in html
 
 
