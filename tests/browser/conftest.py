@@ -5,6 +5,9 @@ to leave the live server.
 * Chromium is `/usr/bin/chromium` (``executable_path``); no browser is ever downloaded.
 * Signing in: `django.test.Client.force_login` makes the session and the browser gets its
   cookie (the login page, with its lockout and second factor, has its own tests).
+* Staff forms: every POST the browser sends to the live server is recorded with its URL name,
+  status and Origin header; a test marked `@submits("name", ...)` (tests/browser/forms.py)
+  fails unless each named form was POSTed, answered below 400, with the page's own origin.
 * Screenshots: `var/test-artifacts/<test>/NN-step.png` (``/var/`` is not in git). With
   ``LANSHAN_DOCS_IMG=1`` the steps that illustrate the docs are also written to `docs/img/`.
 * The journeys interleave browser steps with database checks, and Playwright's sync API keeps
@@ -55,6 +58,7 @@ class Journey:
             old.unlink()
         self.step = 0
         self.blocked: list[str] = []
+        self.posted: dict[str, list[tuple[int, str]]] = {}  # url name -> (status, Origin)
         self._manager = sync_playwright()
         self._playwright = self._manager.start()
         self.browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -72,6 +76,28 @@ class Journey:
             self.blocked.append(url)
             route.abort()
 
+    def _record(self, response) -> None:
+        """Note each POST to the live server: its URL name, status and Origin header."""
+        from urllib.parse import urlsplit
+
+        from django.urls import Resolver404, resolve
+
+        request = response.request
+        if request.method != "POST" or not request.url.startswith(self.base + "/"):
+            return
+        try:
+            name = resolve(urlsplit(request.url).path).view_name
+        except Resolver404:
+            name = urlsplit(request.url).path
+        origin = request.header_value("origin") or ""
+        self.posted.setdefault(name, []).append((response.status, origin))
+
+    def unsubmitted(self, names) -> dict[str, list[tuple[int, str]]]:
+        """The named forms not POSTed with success (status < 400) from the server's origin."""
+        return {name: self.posted.get(name, []) for name in names
+                if not any(status < 400 and origin == self.base
+                           for status, origin in self.posted.get(name, []))}
+
     def page_as(self, user, *, viewport: dict = DESK, mobile: bool = False):
         """A new page signed in as `user` (a fresh session made now, on the current clock)."""
         from django.test import Client
@@ -85,6 +111,7 @@ class Journey:
                                            is_mobile=mobile, has_touch=mobile, locale="zh-CN")
         context.set_default_timeout(30000)
         context.route("**/*", self._guard)
+        context.on("response", self._record)
         context.add_cookies([cookie])
         self._contexts.append(context)
         return context.new_page()
@@ -122,6 +149,9 @@ def journey(request, live_server, monkeypatch):
     finally:
         trip.close()
     assert trip.blocked == [], f"requests outside the live server: {trip.blocked}"
+    declared = [name for mark in request.node.iter_markers("submits") for name in mark.args]
+    missing = trip.unsubmitted(declared)
+    assert not missing, f"declared forms not submitted with success from Chromium: {missing}"
 
 
 def photo_file(path: Path, size=(1600, 1200)) -> Path:

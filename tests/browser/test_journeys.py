@@ -24,6 +24,7 @@ from cases import idnumber, services
 from cases.models import Case, HomeVisit
 from cases.workflow import CaseKind, CaseStatus
 from tests.browser.conftest import PHONE, SMALL_PHONE, photo_file
+from tests.browser.forms import submits
 from tests.factories import HouseholdFactory
 
 pytestmark = [
@@ -63,6 +64,8 @@ def _accepted_elsewhere(village, clerk) -> Case:
 
 
 @pytest.mark.clause("S3", "S4", "S6", "S7")
+@submits("accept_start", "accept_case", "case_evidence", "home_visit_new", "case_action",
+         "publicity_batch_confirm", "leader_queue", "district_report_ack")
 def test_a_dibao_application_from_the_window_to_the_district_inbox(
         journey, village_a, clerk_a, verifier_a, leader_a, assistant_a, bureau, tmp_path):
     expect = _expect()
@@ -210,6 +213,7 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
 
 
 @pytest.mark.clause("S11")
+@submits("case_create", "case_action")
 def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         journey, village_a, clerk_a, leader_a):
     expect = _expect()

@@ -1,0 +1,183 @@
+"""Staff forms submitted in Chromium, the way the offices submit them: a real browser sends
+an Origin header (and `Origin: null` under a wrong referrer policy), which Django's test client
+never does. Each test shares one browser and one signed-in page per person, and the `journey`
+fixture checks that every form named in `@submits` was POSTed from the page's own origin and
+accepted (tests/browser/forms.py).
+
+PC-sized windows for the desk forms; 360 px for the forms village assistants use on phones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from cases import idnumber
+from cases.demo_cases import build_case
+from cases.models import Household, Objection, VerificationRequest
+from cases.permissions import Role
+from cases.verification import services as vs
+from tests.browser.conftest import SMALL_PHONE
+from tests.browser.forms import submits
+from tests.factories import HouseholdFactory, make_user
+from tests.verification.conftest import scan_all
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday
+HEAD_ID = idnumber.make_number("371302", dt.date(1972, 5, 9), 118)
+SPOUSE_ID = idnumber.make_number("371302", dt.date(1975, 8, 21), 226)
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def _message(page, text: str) -> None:
+    _expect()(page.locator(".messages")).to_contain_text(text)
+
+
+def _fits(page, viewport: dict) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.clause("S21")
+@submits("household_create", "household_edit", "logout")
+def test_the_clerk_registers_and_edits_a_household_on_a_pc(journey, village_a, clerk_a):
+    expect = _expect()
+    with time_machine.travel(START, tick=True):
+        page = journey.page_as(clerk_a)
+        page.goto(journey.url("/households/new/"))
+        expect(page.locator("h1")).to_have_text("登记新家庭")
+        page.select_option("#id_village", str(village_a.pk))
+        page.fill("#id_address", "兰山街道通达路12号")
+        page.select_option("#id_hukou_type", "rural")
+        page.fill("#id_m-0-name", "周桂兰")
+        page.locator("#id_m-0-id_number").press_sequentially(HEAD_ID, delay=2)
+        page.select_option("#id_m-0-relationship", "head")
+        page.select_option("#id_m-0-hukou_type", "rural")
+        page.get_by_role("button", name="保存").click()
+        _message(page, "家庭信息已保存。")
+        household = Household.objects.get(address="兰山街道通达路12号")
+        assert [m.person.name for m in household.current_members()] == ["周桂兰"]
+
+        # The edit form: a new address and a second member in the blank row.
+        page.goto(journey.url(f"/households/{household.pk}/edit/"))
+        expect(page.locator("h1")).to_contain_text("修改家庭")
+        page.fill("#id_address", "兰山街道通达路14号")
+        page.fill("#id_m-1-name", "孙建国")
+        page.locator("#id_m-1-id_number").press_sequentially(SPOUSE_ID, delay=2)
+        page.select_option("#id_m-1-relationship", "spouse")
+        page.select_option("#id_m-1-hukou_type", "rural")
+        page.get_by_role("button", name="保存").click()
+        _message(page, "家庭信息已保存。")
+        journey.shot(page, "household-saved")
+        household.refresh_from_db()
+        assert household.address == "兰山街道通达路14号"
+        assert sorted(m.person.name for m in household.current_members()) == ["周桂兰",
+                                                                              "孙建国"]
+
+        # Signing out is a form too (POST only).
+        page.get_by_role("button", name="退出").click()
+        page.wait_for_url("**/login/**")
+
+
+@pytest.mark.clause("S4", "S19", "S20")
+@submits("verification_cancel", "verification_query", "verification_compile")
+def test_the_verification_officer_queries_cancels_and_compiles_on_a_pc(
+        journey, village_a, clerk_a, leader_a, settings):
+    expect = _expect()
+    settings.VERIFICATION_SIMULATED_SOURCE = True  # the demo's channel that answers at once
+    with time_machine.travel(START, tick=True):
+        officer = make_user("officer_a", Role.VERIFIER, townships=[village_a.township])
+        household = HouseholdFactory(village=village_a, members=2)
+        case = build_case("investigating", household=household, clerk=clerk_a,
+                          verifier=officer, leader=leader_a, days_ago=1)
+        scan_all(case, clerk_a)
+        waiting = vs.verification_query(case=case, by=officer, sources=["tax"], purpose="核对",
+                                        persons=[case.applicant])[0]
+
+        page = journey.page_as(officer)
+        page.goto(journey.url(f"/cases/{case.pk}/verification/"))
+        expect(page.locator("h1")).to_contain_text("家庭经济状况核对")
+        # 1. A request the platform never answered is cancelled with a reason.
+        row = page.locator("tr", has_text=waiting.number)
+        row.locator("input[name=x-reason]").fill("平台超时，重新发起")
+        row.get_by_role("button", name="作废").click()
+        expect(page.locator("h1")).to_contain_text("家庭经济状况核对")
+        waiting.refresh_from_db()
+        assert waiting.status == VerificationRequest.Status.CANCELLED
+
+        # 2. A new query through the simulated channel, then the report.
+        query = page.locator(f"form[action$='/cases/{case.pk}/verification/query/']")
+        query.locator("input[name=q-sources][value=bank]").check()
+        query.locator("input[name=q-purpose]").fill("低保申请核对")
+        query.locator("select[name=q-channel]").select_option("simulated")
+        query.get_by_role("button", name="发起查询").click()
+        expect(page.locator("h1")).to_contain_text("家庭经济状况核对")
+        assert VerificationRequest.objects.filter(case=case, source="bank",
+                                                  status="answered").exists()
+        compile_form = page.locator(f"form[action$='/cases/{case.pk}/verification/compile/']")
+        compile_form.locator("textarea[name=c-conclusion]").fill("经核对，如实反映家庭收入。")
+        compile_form.get_by_role("button", name="生成报告").click()
+        expect(page.locator("h1")).to_contain_text("家庭经济状况核对")
+        journey.shot(page, "verification-compiled", full_page=True)
+        assert case.verification_reports.exists()
+
+
+@pytest.mark.clause("S4", "S6", "S21")
+@submits("home_visit_new", "publicity_objection_new", "publicity_objection_handle")
+def test_the_assistant_records_a_visit_and_an_objection_on_a_360_px_phone(
+        journey, village_a, clerk_a, verifier_a, leader_a, assistant_a):
+    expect = _expect()
+    with time_machine.travel(START, tick=True):
+        visiting = build_case("investigating", household=HouseholdFactory(village=village_a),
+                              clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
+        posted = build_case("in_publicity", household=HouseholdFactory(village=village_a),
+                            clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
+        batch = posted.publicity_entry.batch
+
+        phone = journey.page_as(assistant_a, viewport=SMALL_PHONE, mobile=True)
+        # 1. The home visit form at 360 px.
+        phone.goto(journey.url(f"/cases/{visiting.pk}/home-visit/"))
+        expect(phone.locator("h1")).to_have_text("入户调查")
+        _fits(phone, SMALL_PHONE)
+        phone.fill("#id_investigator_1", "王强")
+        phone.fill("#id_investigator_2", "李娜")
+        phone.select_option("#id_housing_type", "self_built")
+        phone.fill("#id_housing_area", "46")
+        phone.fill("#id_vehicles", "无")
+        phone.check("input[name=recommendation][value=eligible]")
+        phone.fill("#id_conclusion", "家庭人均收入低于当地低保标准。")
+        phone.locator("button[type=submit]").click()
+        phone.wait_for_url(journey.url(f"/cases/{visiting.pk}/home-visit/done/"))
+
+        # 2. An objection a villager made in person, registered on the phone.
+        phone.goto(journey.url(f"/publicity/cases/{posted.pk}/objection/"))
+        expect(phone.locator("h1")).to_have_text("登记公示异议")
+        _fits(phone, SMALL_PHONE)
+        phone.select_option("#id_channel", "in_person")
+        phone.fill("#id_content", "该户家中有经营性车辆，收入不实。")
+        phone.get_by_role("button", name="登记").click()
+        _message(phone, "已登记公示异议")
+        journey.shot(phone, "assistant-objection")
+        objection = Objection.objects.get(case=posted)
+
+        # 3. The clerk writes down how it was handled, on the board sheet's page (PC).
+        page = journey.page_as(clerk_a)
+        page.goto(journey.url(f"/publicity/batches/{batch.pk}/"))
+        form = page.locator(f"form[action$='/publicity/objections/{objection.pk}/handle/']")
+        form.locator("textarea").fill("已入户核实：车辆为亲属所有，登记在亲属名下。")
+        form.locator("button[type=submit]").click()
+        _message(page, "已登记处理情况。")
+        assert objection.publicity_detail.__class__.objects.get(
+            pk=objection.publicity_detail.pk).handling
