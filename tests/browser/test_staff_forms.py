@@ -10,6 +10,7 @@ PC-sized windows for the desk forms; 360 px for the forms village assistants use
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -181,3 +182,86 @@ def test_the_assistant_records_a_visit_and_an_objection_on_a_360_px_phone(
         _message(page, "已登记处理情况。")
         assert objection.publicity_detail.__class__.objects.get(
             pk=objection.publicity_detail.pk).handling
+
+
+@pytest.mark.clause("S16", "S18")
+@submits("document_deliver", "household_attachments", "case_review", "inbox_read",
+         "inbox_read_all", "inbox_settings", "roster_export", "password_change")
+def test_the_desk_forms_of_the_clerk_and_the_leader_on_a_pc(
+        journey, village_a, clerk_a, verifier_a, leader_a, tmp_path):
+    from cases.models import Notification, NotificationProfile
+    from documents.kinds import DocumentKind
+    from documents.models import Attachment
+    from tests.factories import PASSWORD
+    from tests.verification.conftest import pdf
+
+    expect = _expect()
+    with time_machine.travel(START, tick=True):
+        accepted = build_case("investigating", household=HouseholdFactory(village=village_a),
+                              clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
+        approved = build_case("approved", household=HouseholdFactory(village=village_a),
+                              clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=20)
+        notice = accepted.documents.get(kind=DocumentKind.ACCEPTANCE)
+        for title in ("核对即将到期", "入户调查即将到期"):
+            Notification.objects.create(recipient=clerk_a, case=accepted, kind="at_risk",
+                                        title=title, body="请及时办理。")
+        scan = tmp_path / "低保证复印件.pdf"
+        scan.write_bytes(pdf().read())
+
+        page = journey.page_as(clerk_a)
+        # 1. The acceptance notice was handed over at the window (送达).
+        page.goto(journey.url(f"/documents/{notice.pk}/deliver/"))
+        page.select_option("#id_method", "in_person")
+        page.fill("#id_attempted_at", "2026-11-01T16:00")
+        page.select_option("#id_outcome", "delivered")
+        page.fill("#id_recipient", accepted.applicant.name)
+        page.get_by_role("button", name=re.compile("保存")).click()
+        _message(page, "送达记录已保存。")
+        assert notice.deliveries.count() == 1
+
+        # 2. A scanned paper for the household file (一户一档).
+        page.goto(journey.url(f"/documents/households/{accepted.household_id}/attachments/"))
+        page.select_option("#id_kind", "other")
+        page.set_input_files("#id_file", str(scan))
+        page.get_by_role("button", name="上传").click()
+        _message(page, "材料已上传。")
+        assert Attachment.objects.filter(household=accepted.household).count() == 1
+
+        # 3. The periodic review of an approved household, by the leader in charge.
+        leader = journey.page_as(leader_a)
+        leader.goto(journey.url(f"/cases/{approved.pk}/review/"))
+        leader.check("input[name=outcome][value=continue]")
+        leader.fill("#id_note", "家庭情况无变化，继续保障。")
+        leader.get_by_role("button", name="保存复核结果").click()
+        _message(leader, "动态管理复核结果已录入。")
+
+        # 4. Reminders: one read, then all, then the SMS number.
+        page.goto(journey.url("/inbox/"))
+        page.locator("tr", has_text="核对即将到期").get_by_role("button",
+                                                              name="标为已读").click()
+        expect(page.locator("h1")).to_have_text("我的提醒")
+        page.get_by_role("button", name="全部标为已读").click()
+        _message(page, "已将1条提醒标为已读。")
+        assert not Notification.objects.filter(recipient=clerk_a, read_at=None).exists()
+        page.fill("#id_mobile", "13805391234")
+        page.get_by_role("button", name="保存设置").click()
+        expect(page.locator("h1")).to_have_text("我的提醒")
+        assert NotificationProfile.objects.get(user=clerk_a).mobile == "13805391234"
+
+        # 5. The month's roster downloads as a workbook.
+        page.goto(journey.url("/exports/roster/"))
+        page.select_option("#id_township", str(village_a.township_id))
+        page.fill("#id_month", "2026-10")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="导出Excel").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+
+        # 6. A new password.
+        page.goto(journey.url("/account/password/"))
+        page.fill("#id_old_password", PASSWORD)
+        page.fill("#id_new_password1", "Yihe-River#2026")
+        page.fill("#id_new_password2", "Yihe-River#2026")
+        page.get_by_role("button", name="确认修改").click()
+        page.wait_for_url("**/account/password/done/")
+        clerk_a.refresh_from_db()
+        assert clerk_a.check_password("Yihe-River#2026")
