@@ -265,3 +265,69 @@ def test_the_desk_forms_of_the_clerk_and_the_leader_on_a_pc(
         page.wait_for_url("**/account/password/done/")
         clerk_a.refresh_from_db()
         assert clerk_a.check_password("Yihe-River#2026")
+
+
+@pytest.mark.clause("S2", "S4", "S19", "S20")
+@submits("authorization_scans", "relatives", "assessment", "verification_import")
+def test_the_verification_desk_forms_on_a_pc(journey, village_a, clerk_a, leader_a, tmp_path):
+    from cases.models import Assessment, StaffRelative
+    from tests.verification.conftest import pdf
+    from tests.verification.test_import import good_rows, xlsx
+
+    expect = _expect()
+    with time_machine.travel(START, tick=True):
+        officer = make_user("officer_a", Role.VERIFIER, townships=[village_a.township])
+        received = build_case("received", household=HouseholdFactory(village=village_a),
+                              clerk=clerk_a, verifier=officer, leader=leader_a, days_ago=1)
+        verified = build_case("investigating",
+                              household=HouseholdFactory(village=village_a, members=2),
+                              clerk=clerk_a, verifier=officer, leader=leader_a, days_ago=2)
+        scan_all(verified, clerk_a)
+        pending = vs.verification_query(case=verified, by=officer, sources=["bank"],
+                                        purpose="核对")
+        scan = tmp_path / "授权书.pdf"
+        scan.write_bytes(pdf().read())
+        results = tmp_path / "市平台反馈结果.xlsx"
+        results.write_bytes(xlsx(good_rows(pending)))
+        signer = received.adult_members()[0]
+
+        page = journey.page_as(clerk_a)
+        # 1. The signed authorization's scan (先授权后核对).
+        page.goto(journey.url(f"/cases/{received.pk}/authorizations/"))
+        page.select_option("#id_a-person", str(signer.pk))
+        page.fill("#id_a-signed_on", "2026-11-01")
+        page.set_input_files("#id_a-scan", str(scan))
+        page.get_by_role("button", name="保存").click()
+        _message(page, f"已录入{signer.name}的核对授权书扫描件。")
+
+        # 2. A staff member's close relative is declared (备案): the applicant whose paper
+        #    was just scanned (the clerk is recused from that case from now on).
+        relative = received.applicant
+        page.goto(journey.url("/relatives/"))
+        page.fill("#id_staff_name", "窗口小李")
+        page.select_option("#id_post", "township_staff")
+        page.select_option("#id_township", str(village_a.township_id))
+        page.fill("#id_relative_name", relative.name)
+        page.fill("#id_relative_id_number", relative.id_number)
+        page.select_option("#id_relationship", "spouse")
+        page.fill("#id_declared_on", "2026-11-01")
+        page.get_by_role("button", name="备案").click()
+        _message(page, "已备案。")
+        assert StaffRelative.objects.count() == 1
+
+        # 3. The amount is computed from the verification report (the standards in force).
+        page.goto(journey.url(f"/cases/{verified.pk}/assessment/"))
+        page.fill("#id_m-on", "2026-11-02")
+        page.get_by_role("button", name="计算并保存").click()
+        _message(page, "已计算（第1版）")
+        assert Assessment.objects.filter(case=verified).count() == 1
+
+        # 4. The officer imports the city platform's answers.
+        desk = journey.page_as(officer)
+        desk.goto(journey.url("/verification/import/"))
+        desk.set_input_files("#id_file", str(results))
+        desk.get_by_role("button", name="校验并导入").click()
+        expect(desk.locator("h1")).to_be_visible()
+        journey.shot(desk, "verification-imported")
+        assert not VerificationRequest.objects.filter(pk__in=[r.pk for r in pending],
+                                                      status="pending").exists()
