@@ -331,3 +331,51 @@ def test_the_verification_desk_forms_on_a_pc(journey, village_a, clerk_a, leader
         journey.shot(desk, "verification-imported")
         assert not VerificationRequest.objects.filter(pk__in=[r.pk for r in pending],
                                                       status="pending").exists()
+
+
+@pytest.mark.clause("S1")
+@submits("bureau_dashboard_refresh", "spot_check_new", "spot_check_finding",
+         "spot_check_answer", "spot_check_close")
+def test_the_bureau_draws_a_spot_check_and_the_township_answers_on_a_pc(
+        journey, village_a, clerk_a, verifier_a, leader_a, bureau):
+    from cases.models import Case
+    from oversight.models import SpotCheck
+
+    expect = _expect()
+    with time_machine.travel(START, tick=True):
+        decided = build_case("received", household=HouseholdFactory(village=village_a),
+                             clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
+        Case.objects.filter(pk=decided.pk).update(
+            status="approved", decided_at=START - dt.timedelta(days=2))
+
+        page = journey.page_as(bureau)
+        page.goto(journey.url("/oversight/"))
+        page.get_by_role("button", name="立即更新统计").click()
+        _message(page, "已提交统计数据更新")
+
+        page.goto(journey.url("/oversight/spot-checks/new/"))
+        page.select_option("#id_township", str(village_a.township_id))
+        page.fill("#id_decided_from", "2026-10-01")
+        page.fill("#id_decided_to", "2026-11-02")
+        page.fill("#id_size", "1")
+        page.get_by_role("button", name="抽取").click()
+        _message(page, "已抽取1件案件。")
+        check = SpotCheck.objects.get()
+        page.check("input[name=finding][value=problem]")
+        page.fill("textarea[name=text]", "入户调查表缺少调查人签字。")
+        page.get_by_role("button", name="记录").click()
+        _message(page, "已记录第1件的抽查结果。")
+
+        township = journey.page_as(leader_a)
+        township.goto(journey.url(f"/oversight/spot-checks/{check.pk}/"))
+        township.fill("textarea[aria-label=答复]", "已补签，并对经办人员进行了提醒。")
+        township.get_by_role("button", name="答复").click()
+        _message(township, "已答复第1件的抽查结果。")
+
+        page.goto(journey.url(f"/oversight/spot-checks/{check.pk}/"))
+        page.fill("#id_conclusion", "抽查1件，发现1处手续问题，已整改。")
+        page.get_by_role("button", name="结束抽查").click()
+        _message(page, "抽查已结束。")
+        expect(page.locator("h1")).to_be_visible()
+        check.refresh_from_db()
+        assert check.status != "open"
