@@ -136,11 +136,19 @@ def test_the_verification_officer_queries_cancels_and_compiles_on_a_pc(
 
 
 @pytest.mark.clause("S4", "S6", "S21")
-@submits("home_visit_new", "publicity_objection_new", "publicity_objection_handle")
-def test_the_assistant_records_a_visit_and_an_objection_on_a_360_px_phone(
-        journey, village_a, clerk_a, verifier_a, leader_a, assistant_a):
+@submits("home_visit_new", "publicity_objection_new", "publicity_objection_handle",
+         "publicity_appraisal_new")
+def test_visits_and_objections_on_a_360_px_phone_and_their_handling_on_a_pc(
+        journey, village_a, clerk_a, verifier_a, leader_a, assistant_a, tmp_path):
+    from tests.publicity.files import pdf_with_metadata
+
     expect = _expect()
     with time_machine.travel(START, tick=True):
+        appraised = build_case("awaiting_appraisal",
+                               household=HouseholdFactory(village=village_a),
+                               clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=12)
+        record = tmp_path / "民主评议记录.pdf"
+        record.write_bytes(pdf_with_metadata())
         visiting = build_case("investigating", household=HouseholdFactory(village=village_a),
                               clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
         posted = build_case("in_publicity", household=HouseholdFactory(village=village_a),
@@ -182,6 +190,22 @@ def test_the_assistant_records_a_visit_and_an_objection_on_a_360_px_phone(
         _message(page, "已登记处理情况。")
         assert objection.publicity_detail.__class__.objects.get(
             pk=objection.publicity_detail.pk).handling
+
+        # 4. Another household's objection went to a democratic appraisal (民主评议).
+        page.goto(journey.url(f"/publicity/cases/{appraised.pk}/appraisal/"))
+        page.fill("#id_held_on", "2026-11-02")
+        page.fill("#id_place", "村委会会议室")
+        page.fill("#id_chair", "张书记")
+        page.fill("#id_recorder", "李会计")
+        page.fill("#id_participants", "王一，村民代表\n王二，村委委员\n王三，党员代表")
+        page.fill("#id_votes_for", "3")
+        page.fill("#id_votes_against", "0")
+        page.fill("#id_votes_abstain", "0")
+        page.select_option("#id_outcome", "supported")
+        page.fill("#id_minutes", "反映情况经核实不属实。")
+        page.set_input_files("#id_scan", str(record))
+        page.get_by_role("button", name="录入").click()
+        _message(page, "已录入民主评议，案件转分管领导审批。")
 
 
 @pytest.mark.clause("S16", "S18")
