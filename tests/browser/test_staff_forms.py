@@ -210,7 +210,7 @@ def test_visits_and_objections_on_a_360_px_phone_and_their_handling_on_a_pc(
 
 @pytest.mark.clause("S16", "S18")
 @submits("document_deliver", "household_attachments", "case_review", "inbox_read",
-         "inbox_read_all", "inbox_settings", "roster_export", "password_change")
+         "inbox_read_all", "inbox_settings", "roster_export", "password_change", "otp_setup")
 def test_the_desk_forms_of_the_clerk_and_the_leader_on_a_pc(
         journey, village_a, clerk_a, verifier_a, leader_a, tmp_path):
     from cases.models import Notification, NotificationProfile
@@ -258,6 +258,16 @@ def test_the_desk_forms_of_the_clerk_and_the_leader_on_a_pc(
         leader.fill("#id_note", "家庭情况无变化，继续保障。")
         leader.get_by_role("button", name="保存复核结果").click()
         _message(leader, "动态管理复核结果已录入。")
+        #    The leader also turns on the second factor: the code of the authenticator app.
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        leader.goto(journey.url("/account/otp/"))
+        device = TOTPDevice.objects.get(user=leader_a, confirmed=False)
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        leader.fill("#id_token", f"{code:0{device.digits}d}")
+        leader.get_by_role("button", name="启用").click()
+        _message(leader, "已启用双因素认证")
 
         # 4. Reminders: one read, then all, then the SMS number.
         page.goto(journey.url("/inbox/"))
