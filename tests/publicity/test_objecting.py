@@ -126,3 +126,21 @@ def test_the_demo_keeps_contacts_the_bureau_has_filled_in(township_a):
     township_a.refresh_from_db()
     assert township_a.hotline == "0539-8123456"
 
+
+
+@pytest.mark.clause("S22", "S6")
+def test_the_village_page_tells_how_to_object_until_the_end_of_the_last_day_only(on_board,
+                                                                                  client):
+    """Both edges of the last day: at 23:59 on it the page still says how to object; a minute
+    later the sheet is among the ended ones and the how-to section is gone."""
+    batch = on_board.batch
+    last = dt.datetime.combine(batch.period_end, dt.time(23, 59), tzinfo=SHANGHAI)
+    url = reverse("public_village", args=[batch.village.code])
+    with time_machine.travel(last, tick=False):
+        html = client.get(url).content.decode()
+    assert f"提出异议的最后一日：<strong>{_cn(batch.period_end)}</strong>" in html
+    assert "对公示对象有异议？" in html
+    with time_machine.travel(last + dt.timedelta(minutes=1), tick=False):
+        html = client.get(url).content.decode()
+    assert "提出异议的最后一日" not in html and "对公示对象有异议？" not in html
+    assert f"公示期已于{_cn(batch.period_end)}结束" in html
