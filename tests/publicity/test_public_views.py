@@ -337,3 +337,16 @@ def test_only_the_public_views_skip_the_login_and_they_live_under_gongshi():
         assert public == pattern.name.startswith("public_"), pattern.name
         assert str(pattern.pattern).startswith("gongshi/" if public else "publicity/")
         assert pattern.name in get_resolver().reverse_dict
+
+
+def test_public_pages_keep_the_origin_that_the_csrf_check_needs(client, running_entry):
+    """Guards: referrer policy `same-origin` in the public pages' meta tag and header (with
+    `no-referrer` Chromium sends `Origin: null` and every public POST is refused; the real
+    browser test is tests/browser/test_public_forms.py)."""
+    for url in (village_url(running_entry), village_url(running_entry, "public_objection"),
+                reverse("public_policy"), reverse("public_case_status")):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response["Referrer-Policy"] == "same-origin", url
+        assert '<meta name="referrer" content="same-origin">' in html, url
+        assert "no-referrer" not in html, url
