@@ -78,6 +78,7 @@ def test_a_visitor_looks_up_the_status_of_a_case(journey, on_display, viewport, 
     assert origins == [journey.base]
 
 
+@pytest.mark.clause("S22")
 @pytest.mark.parametrize(("viewport", "mobile"), SCREENS)
 def test_a_visitor_objects_online_with_the_captcha(journey, on_display, viewport, mobile):
     """Guards: the referrer policy (as above) and the captcha served locally and checked."""

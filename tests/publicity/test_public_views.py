@@ -219,7 +219,7 @@ def test_captcha_answers_accept_full_width_digits(client, running_entry):
     assert response.status_code == 302
 
 
-def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypatch):
+def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_CLIENT", (3, 3600))
     for _ in range(3):
         answer = _open_form(client, running_entry)
@@ -235,7 +235,8 @@ def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypat
     assert _post(other, running_entry, answer).status_code == 302
 
 
-def test_failed_attempts_count_against_the_limit_too(client, running_entry, monkeypatch):
+def test_failed_attempts_count_against_the_limit_too(client, running_entry, monkeypatch,
+                                                    still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_CLIENT", (2, 3600))
     answer = _open_form(client, running_entry)
     assert _post(client, running_entry, wrong(answer)).status_code == 400
@@ -244,7 +245,7 @@ def test_failed_attempts_count_against_the_limit_too(client, running_entry, monk
     assert _post(client, running_entry, answer).status_code == 429
 
 
-def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch):
+def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_VILLAGE", (2, 3600))
     codes = []
     for i in range(3):
@@ -254,7 +255,7 @@ def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch):
     assert codes == [302, 302, 429]
 
 
-def test_the_captcha_image_is_rate_limited(client, running_entry, monkeypatch):
+def test_the_captcha_image_is_rate_limited(client, running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "CAPTCHA_PER_CLIENT", (2, 600))
     url = reverse("public_captcha", args=[_open_form(client, running_entry)["captcha_0"]])
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import SecurityEvent
@@ -43,6 +45,13 @@ def clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stopped: the limits count in fixed windows, which must not end mid-test."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -112,7 +121,7 @@ def _lookup(client, visitor):
                        **behind_proxy(visitor))
 
 
-def test_status_lookups_are_limited_per_visitor_not_per_proxy(trusted):
+def test_status_lookups_are_limited_per_visitor_not_per_proxy(trusted, still_clock):
     """Guards: `cases.views.status._within_limit` keyed by `client_ip`."""
     trusted.PUBLIC_STATUS_LOOKUPS = (3, 600)
     alice, bob = Client(), Client()
@@ -149,7 +158,8 @@ def _object(client, entry, visitor, *, right=True):
                              "captcha_1": answer}, **behind_proxy(visitor))
 
 
-def test_one_visitor_s_wrong_captchas_do_not_shut_the_form_for_another(trusted, running):
+def test_one_visitor_s_wrong_captchas_do_not_shut_the_form_for_another(trusted, running,
+                                                                       still_clock):
     """Guards: the objection form's per-client limit keyed by `client_ip` (not the proxy)."""
     alice, bob = Client(), Client()
     allowed = ratelimit.OBJECTION_PER_CLIENT[0]
@@ -160,7 +170,7 @@ def test_one_visitor_s_wrong_captchas_do_not_shut_the_form_for_another(trusted, 
     assert Objection.objects.count() == 1
 
 
-def test_captcha_images_are_limited_per_visitor(trusted, running, monkeypatch):
+def test_captcha_images_are_limited_per_visitor(trusted, running, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "CAPTCHA_PER_CLIENT", (2, 600))
     alice, bob = Client(), Client()
     _url, key, _answer = _form(alice, running, ALICE)
