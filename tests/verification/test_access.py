@@ -309,11 +309,10 @@ def test_the_case_page_offers_and_accepts_the_form_only_under_an_agreement(
     assert VerificationReport.objects.filter(case=case_a).count() == reports + 1
 
 
-@SIMULATED
+@override_settings(VERIFICATION_SIMULATED_SOURCE=True, TRUST_X_FORWARDED_FOR=True)
 def test_behind_the_proxy_the_verification_log_records_the_visitor(case_a, verifier_a,
-                                                                   agreement, client, settings):
+                                                                   agreement, client):
     """Guards: the verification pages logging `lanshan_aid.client_address.client_ip`."""
-    settings.TRUST_X_FORWARDED_FOR = True
     vs.verification_query(case=case_a, by=verifier_a, sources=["bank"], purpose="核对",
                           channel="simulated")
     client = _login(client, verifier_a)
