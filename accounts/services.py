@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Profile, SecurityEvent
+from lanshan_aid.client_address import client_ip
 
 # Session keys set at login and read by `accounts.middleware.AccountSecurityMiddleware`, so
 # that the checks cost no query per request.
 MUST_CHANGE_PASSWORD_KEY = "_lanshan_must_change_password"  # noqa: S105 - a session key
 OTP_UNVERIFIED_KEY = "_lanshan_otp_unverified"
 OTP_ENROLMENT_REQUIRED_KEY = "_lanshan_otp_enrolment_required"
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: REMOTE_ADDR, or the last X-Forwarded-For hop behind our proxy.
-
-    Only with TRUST_X_FORWARDED_FOR (the site is reachable through its proxy alone) is the
-    header believed; the proxy appends the address it saw, so the last entry is the client.
-    """
-    if request is None:
-        return None
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_event(kind: str, *, request: HttpRequest | None = None, user=None,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from cases.models import AccessLog
+from lanshan_aid.client_address import client_ip
 from lanshan_aid.logging import mask_personal_data
 
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["client_ip", "log_access"]
 
 
 def log_access(request: HttpRequest, action: str, object_type: str, object_id="",

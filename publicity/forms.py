@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import Appraisal
+from publicity.captcha import PublicCaptchaField
 from publicity.disclosure import Medium, cn_date, disclose_entry
 from publicity.services import MAX_OBJECTION_CHARS, STAFF_CHANNELS
 from publicity.uploads import MAX_PHOTO_BYTES, MAX_SCAN_BYTES
@@ -29,10 +30,7 @@ class PublicObjectionForm(forms.Form):
     submitter_contact = forms.CharField(
         label="联系电话（可不填，便于回复核实结果）", max_length=30, required=False,
         error_messages={"max_length": "联系方式不能超过30字。"})
-    captcha = forms.CharField(label="验证码：请填写图中算式的结果", max_length=4,
-                              error_messages={"required": "请填写验证码。"},
-                              widget=forms.TextInput(attrs={"inputmode": "numeric",
-                                                            "autocomplete": "off"}))
+    captcha = PublicCaptchaField(label="验证码：请填写图中的4位数字")
 
     def __init__(self, *args, entries, **kwargs):
         super().__init__(*args, **kwargs)

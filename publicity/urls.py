@@ -31,8 +31,7 @@ urlpatterns = [
     path("gongshi/<village_code:code>/yiyi/", public.objection_form, name="public_objection"),
     path("gongshi/<village_code:code>/yiyi/done/", public.objection_done,
          name="public_objection_done"),
-    path("gongshi/<village_code:code>/yiyi/captcha.png", public.captcha_image,
-         name="public_captcha"),
+    path("gongshi/yanzhengma/<slug:key>.png", public.captcha_image, name="public_captcha"),
     # Staff
     path("publicity/", staff.batch_list, name="publicity_batch_list"),
     path("publicity/batches/<int:pk>/", staff.batch_detail, name="publicity_batch_detail"),

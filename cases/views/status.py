@@ -25,9 +25,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from cases.audit_access import client_ip
 from cases.models import Case, DeadlineKind, DeadlineStatus
 from cases.workflow import CaseKind, CaseStatus
+from lanshan_aid.client_address import client_ip
 
 S = CaseStatus
 NOT_FOUND = "未查到与该案件编号和身份证号码后6位相符的案件，请核对后重试。"

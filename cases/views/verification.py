@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import scoping
-from cases.audit_access import client_ip
 from cases.errors import CaseActionError
 from cases.models import (
     Case,
@@ -47,6 +46,7 @@ from cases.verification.forms import (
     RelativeForm,
 )
 from cases.verification.importer import ImportFailed, results_import
+from lanshan_aid.client_address import client_ip
 
 A = access.A
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "django_htmx",
+    "captcha",  # django-simple-captcha: the public objection form's captcha
     "cases",
     "documents",
     "publicity",
@@ -254,12 +255,25 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lanshan_aid.client_address.client_ip"  # the one client address
 AXES_DISABLE_ACCESS_LOG = True  # accounts.SecurityEvent is the sign-in log
 AXES_VERBOSE = False
+
 OTP_TOTP_ISSUER = "兰山区社会救助经办系统"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("accounts.context_processors.account")
+
+# --- Captcha of the public objection form (django-simple-captcha, publicity/captcha.py) ------
+# Four digits drawn with the library's bundled font (no system font, nothing fetched); each
+# challenge is good for one check and ten minutes. Images are served under /gongshi/ by
+# publicity.views.public.captcha_image (rate-limited); no audio, no 2x image.
+CAPTCHA_CHALLENGE_FUNCT = "publicity.captcha.digit_challenge"
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_FONT_SIZE = 32
+CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_2X_IMAGE = False
 
 # --- Cache --------------------------------------------------------------------------------
 if REDIS_URL:

@@ -3,24 +3,25 @@ and the 明白纸 (S6, S10, S22).
 
 Read-only and redacted (STYLE rule 9): what they show comes from `publicity.disclosure`
 through `publicity.selectors`. Only the objection form accepts a POST; it is CSRF-protected,
-rate-limited and behind a captcha made here.
+rate-limited and behind a captcha (`publicity.captcha`).
 """
 
 from __future__ import annotations
 
-import secrets
-
+from captcha import views as captcha_views
+from captcha.models import CaptchaStore
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.audit_access import client_ip
 from cases.errors import CaseActionError
-from publicity import captcha, printing, ratelimit, selectors, services
+from lanshan_aid.client_address import client_ip
+from publicity import printing, ratelimit, selectors, services
 from publicity.forms import PublicObjectionForm
 
 RECEIPT_SESSION_KEY = "publicity_receipt"
@@ -48,7 +49,8 @@ def village_page(request: HttpRequest, code: str) -> HttpResponse:
 
 def _limited(request, village) -> HttpResponse:
     return render(request, "publicity/public/limited.html",
-                  {"village": village, "township": village.township}, status=429)
+                  {"village": village, "township": village.township if village else None},
+                  status=429)
 
 
 @login_not_required
@@ -71,12 +73,7 @@ def objection_form(request: HttpRequest, code: str) -> HttpResponse:
                                   ratelimit.OBJECTION_PER_VILLAGE)):
             return _limited(request, village)
         form = PublicObjectionForm(request.POST, entries=entries)
-        valid = form.is_valid()
-        if not captcha.check(request.session, request.POST.get("captcha", "")):
-            if "captcha" not in form.errors:
-                form.add_error("captcha", "验证码不正确，请重新计算图中算式。")
-            valid = False
-        if valid:
+        if form.is_valid():  # the captcha is a field of the form: checked once, right or wrong
             by_pk = {e.pk: e for e in entries}
             data = form.cleaned_data
             try:
@@ -96,8 +93,7 @@ def objection_form(request: HttpRequest, code: str) -> HttpResponse:
     else:
         form = PublicObjectionForm(entries=entries,
                                    initial={"entry": request.GET.get("entry", "")})
-    captcha.new_challenge(request.session)
-    ctx.update(form=form, nonce=secrets.token_hex(4))
+    ctx.update(form=form)
     return render(request, "publicity/public/objection.html", ctx, status=status)
 
 
@@ -118,13 +114,15 @@ def objection_done(request: HttpRequest, code: str) -> HttpResponse:
 @login_not_required
 @require_GET
 @never_cache
-def captcha_image(request: HttpRequest, code: str) -> HttpResponse:
-    village = _village_or_404(code)
+def captcha_image(request: HttpRequest, key: str) -> HttpResponse:
+    """The picture of one captcha challenge (django-simple-captcha draws it), rate-limited
+    per client; 404 for a key that is unknown, used up or expired."""
     sender = services.client_digest(client_ip(request)) or "unknown"
     if not ratelimit.hit("captcha", sender, ratelimit.CAPTCHA_PER_CLIENT):
-        return _limited(request, village)
-    return HttpResponse(captcha.image_png(captcha.question(request.session)),
-                        content_type="image/png")
+        return _limited(request, None)
+    if not CaptchaStore.objects.filter(hashkey=key, expiration__gt=timezone.now()).exists():
+        raise Http404("验证码已失效，请刷新页面。")
+    return captcha_views.captcha_image(request, key, scale=1)
 
 
 @login_not_required

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.workflow import CaseStatus
 
@@ -94,10 +96,15 @@ def test_a_malformed_tail_is_a_form_error(browser):
     assert "请填写身份证号码的最后6位" in response.content.decode()
 
 
-def test_lookups_are_limited_per_address(browser, make_case, village_a, settings):
+def test_lookups_are_limited_per_address(browser, make_case, village_a, settings, request):
     settings.PUBLIC_STATUS_LOOKUPS = (3, 600)
     case = make_case(S.RECEIVED, village_a)
     tail = case.applicant.id_number[-6:]
+    # The limit counts in fixed 10-minute windows of the clock: stop it, so that no window
+    # ends halfway through the test.
+    stopped = time_machine.travel(timezone.now(), tick=False)
+    stopped.start()
+    request.addfinalizer(stopped.stop)
     for _ in range(3):
         assert lookup(browser, case.number, "000000").status_code == 200
     limited = lookup(browser, case.number, tail)

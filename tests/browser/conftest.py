@@ -116,6 +116,15 @@ class Journey:
         self._contexts.append(context)
         return context.new_page()
 
+    def public_page(self, *, viewport: dict = DESK, mobile: bool = False):
+        """A new page for a visitor who is not signed in (the public pages under /gongshi/)."""
+        context = self.browser.new_context(viewport=viewport, device_scale_factor=1,
+                                           is_mobile=mobile, has_touch=mobile, locale="zh-CN")
+        context.set_default_timeout(30000)
+        context.route("**/*", self._guard)
+        self._contexts.append(context)
+        return context.new_page()
+
     def shot(self, page, step: str, *, full_page: bool = False, docs: str = "") -> Path:
         """Save this step's screenshot as NN-step.png and return its path; `docs` names the
         copy in `docs/img/` written when LANSHAN_DOCS_IMG is set."""

@@ -4,7 +4,9 @@ cases put into publicity through the services, with their board sheet entries.""
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.factories import HouseholdFactory
 from tests.publicity.builders import publicize
@@ -15,6 +17,14 @@ def clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stopped for the test: the rate limits count in fixed windows of the clock
+    (`publicity.ratelimit`), and a window must not end halfway through a test."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ runs and only a count after it; the objection form's limits, captcha, rate limit
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from captcha.models import CaptchaStore
 from django.test import Client
 from django.urls import reverse
 
@@ -54,7 +57,7 @@ def test_an_unknown_village_is_404(client, db):
 
 def test_public_pages_accept_only_get(client, running_entry):
     for url in (village_url(running_entry), reverse("public_policy"),
-                reverse("public_leaflet_pdf"), village_url(running_entry, "public_captcha"),
+                reverse("public_leaflet_pdf"), reverse("public_captcha", args=["a" * 40]),
                 village_url(running_entry, "public_objection_done")):
         assert client.post(url).status_code == 405, url
     assert client.put(village_url(running_entry, "public_objection")).status_code == 405
@@ -62,14 +65,34 @@ def test_public_pages_accept_only_get(client, running_entry):
 
 # --- The objection form ------------------------------------------------------------------------
 
-def _open_form(client, entry):
+CAPTCHA_KEY = re.compile(r'name="captcha_0" value="([0-9a-f]{40})"')
+
+
+def captcha_key(response) -> str:
+    """The key of the captcha challenge a rendered objection form carries."""
+    return CAPTCHA_KEY.search(response.content.decode())[1]
+
+
+def solved(response) -> dict:
+    """The captcha fields of `response`'s form, answered with the stored answer."""
+    key = captcha_key(response)
+    return {"captcha_0": key, "captcha_1": captcha.answer_for(key)}
+
+
+def wrong(answer: dict) -> dict:
+    """The same challenge answered wrongly (every digit changed; never right by chance)."""
+    digits = "".join(str((int(d) + 1) % 10) for d in answer["captcha_1"])
+    return {**answer, "captcha_1": digits}
+
+
+def _open_form(client, entry) -> dict:
     response = client.get(village_url(entry, "public_objection"))
     assert response.status_code == 200
-    return client.session[captcha.SESSION_KEY]["a"]
+    return solved(response)
 
 
-def _post(client, on, answer, **data):
-    payload = {"entry": on.pk, "content": "该户家中有小轿车一辆。", "captcha": answer, **data}
+def _post(client, on, answer: dict, **data):
+    payload = {"entry": on.pk, "content": "该户家中有小轿车一辆。", **answer, **data}
     return client.post(village_url(on, "public_objection"), payload)
 
 
@@ -126,42 +149,77 @@ def test_exactly_the_limit_is_accepted(client, running_entry):
 
 def test_a_wrong_or_missing_captcha_is_refused_and_a_captcha_is_good_for_one_try(
         client, running_entry):
+    """Guards: the captcha field of `PublicObjectionForm` (django-simple-captcha's check,
+    which deletes a challenge at its first check, right or wrong)."""
     answer = _open_form(client, running_entry)
-    wrong = str(int(answer) + 1)
-    response = _post(client, running_entry, wrong)
+    response = _post(client, running_entry, wrong(answer))
     assert response.status_code == 400
     assert "验证码不正确" in response.content.decode()
-    # The page shows a new sum; the old answer is used up.
-    response = _post(client, running_entry, answer)
-    assert response.status_code == 400
+    # The page shows a new challenge; the old one is used up, even with its right answer.
+    assert captcha_key(response) != answer["captcha_0"]
+    assert _post(client, running_entry, answer).status_code == 400
+    missing = _post(client, running_entry, {**solved(response), "captcha_1": ""})
+    assert missing.status_code == 400 and "请填写验证码" in missing.content.decode()
     assert not Objection.objects.exists()
-    fresh = client.session[captcha.SESSION_KEY]["a"]
-    assert _post(client, running_entry, fresh).status_code == 302
+    assert _post(client, running_entry, solved(missing)).status_code == 302
 
 
-def test_without_a_captcha_in_the_session_nothing_is_accepted(client, running_entry):
-    response = _post(client, running_entry, "2")
+def test_without_a_captcha_challenge_nothing_is_accepted(client, running_entry):
+    response = _post(client, running_entry, {"captcha_0": "f" * 40, "captcha_1": "1234"})
+    assert response.status_code == 400
+    response = _post(client, running_entry, {"captcha_1": "1234"})
     assert response.status_code == 400
     assert not Objection.objects.exists()
+
+
+def test_an_expired_captcha_is_refused(client, running_entry):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    answer = _open_form(client, running_entry)
+    issued = CaptchaStore.objects.get(hashkey=answer["captcha_0"]).expiration
+    with time_machine.travel(issued - dt.timedelta(seconds=1), tick=False):
+        assert timezone.now() < issued
+        assert _post(client, running_entry, answer).status_code == 302
+    later = _open_form(client, running_entry)
+    expires = CaptchaStore.objects.get(hashkey=later["captcha_0"]).expiration
+    with time_machine.travel(expires, tick=False):
+        assert _post(client, running_entry, later).status_code == 400
+    assert Objection.objects.count() == 1
+
+
+def test_a_captcha_is_four_digits_and_lives_ten_minutes(client, running_entry):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False):
+        answer = _open_form(client, running_entry)
+        store = CaptchaStore.objects.get(hashkey=answer["captcha_0"])
+        assert store.expiration == timezone.now() + dt.timedelta(minutes=10)
+    assert re.fullmatch(r"[0-9]{4}", store.response) and store.challenge == store.response
 
 
 def test_the_captcha_image_is_a_png_made_here(client, running_entry):
-    _open_form(client, running_entry)
-    response = client.get(village_url(running_entry, "public_captcha"))
+    answer = _open_form(client, running_entry)
+    response = client.get(reverse("public_captcha", args=[answer["captcha_0"]]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "no-store" in response["Cache-Control"]
+    assert client.get(reverse("public_captcha", args=["0" * 40])).status_code == 404
 
 
-def test_captcha_answers_are_checked_once_and_accept_full_width_digits():
-    session = {}
-    captcha.new_challenge(session)
-    answer = session[captcha.SESSION_KEY]["a"]
-    full_width = answer.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    assert captcha.check(session, full_width)
-    assert not captcha.check(session, answer)
+def test_captcha_answers_accept_full_width_digits(client, running_entry):
+    answer = _open_form(client, running_entry)
+    full_width = answer["captcha_1"].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = _post(client, running_entry, {**answer, "captcha_1": f" {full_width} "})
+    assert response.status_code == 302
 
 
-def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypatch):
+def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_CLIENT", (3, 3600))
     for _ in range(3):
         answer = _open_form(client, running_entry)
@@ -177,16 +235,17 @@ def test_objections_are_rate_limited_per_sender(client, running_entry, monkeypat
     assert _post(other, running_entry, answer).status_code == 302
 
 
-def test_failed_attempts_count_against_the_limit_too(client, running_entry, monkeypatch):
+def test_failed_attempts_count_against_the_limit_too(client, running_entry, monkeypatch,
+                                                    still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_CLIENT", (2, 3600))
-    _open_form(client, running_entry)
-    assert _post(client, running_entry, "wrong").status_code == 400
-    assert _post(client, running_entry, "wrong").status_code == 400
+    answer = _open_form(client, running_entry)
+    assert _post(client, running_entry, wrong(answer)).status_code == 400
+    assert _post(client, running_entry, wrong(answer)).status_code == 400
     answer = _open_form(client, running_entry)
     assert _post(client, running_entry, answer).status_code == 429
 
 
-def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch):
+def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "OBJECTION_PER_VILLAGE", (2, 3600))
     codes = []
     for i in range(3):
@@ -196,18 +255,17 @@ def test_a_village_wide_limit_bounds_many_senders(running_entry, monkeypatch):
     assert codes == [302, 302, 429]
 
 
-def test_the_captcha_image_is_rate_limited(client, running_entry, monkeypatch):
+def test_the_captcha_image_is_rate_limited(client, running_entry, monkeypatch, still_clock):
     monkeypatch.setattr(ratelimit, "CAPTCHA_PER_CLIENT", (2, 600))
-    url = village_url(running_entry, "public_captcha")
+    url = reverse("public_captcha", args=[_open_form(client, running_entry)["captcha_0"]])
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_form_is_csrf_protected(running_entry):
     strict = Client(enforce_csrf_checks=True)
-    strict.get(village_url(running_entry, "public_objection"))
-    answer = strict.session[captcha.SESSION_KEY]["a"]
+    answer = solved(strict.get(village_url(running_entry, "public_objection")))
     response = strict.post(village_url(running_entry, "public_objection"),
-                           {"entry": running_entry.pk, "content": "有异议", "captcha": answer})
+                           {"entry": running_entry.pk, "content": "有异议", **answer})
     assert response.status_code == 403
     assert not Objection.objects.exists()
 
@@ -280,3 +338,16 @@ def test_only_the_public_views_skip_the_login_and_they_live_under_gongshi():
         assert public == pattern.name.startswith("public_"), pattern.name
         assert str(pattern.pattern).startswith("gongshi/" if public else "publicity/")
         assert pattern.name in get_resolver().reverse_dict
+
+
+def test_public_pages_keep_the_origin_that_the_csrf_check_needs(client, running_entry):
+    """Guards: referrer policy `same-origin` in the public pages' meta tag and header (with
+    `no-referrer` Chromium sends `Origin: null` and every public POST is refused; the real
+    browser test is tests/browser/test_public_forms.py)."""
+    for url in (village_url(running_entry), village_url(running_entry, "public_objection"),
+                reverse("public_policy"), reverse("public_case_status")):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response["Referrer-Policy"] == "same-origin", url
+        assert '<meta name="referrer" content="same-origin">' in html, url
+        assert "no-referrer" not in html, url

@@ -139,7 +139,8 @@ ENTRIES: dict[str, E] = {
     "public_village": E("village_code", get="200: *", post=405, public=True),
     "public_objection": E("village_code", get="200: *", post="200: *", public=True),
     "public_objection_done": E("village_code", get="302: *", post=405, public=True),
-    "public_captcha": E("village_code", get="200: *", post=405, public=True),
+    # A captcha image needs a live challenge key (tests/publicity); an unknown key is 404.
+    "public_captcha": E(None, get="404: *", post=405, public=True, kwargs={"key": "0" * 40}),
     "publicity_batch_list": E(None, get="200: *", post=405),
     "publicity_batch_detail": E("batch", get="404: other admins; 200: *", post=405),
     "publicity_board_pdf": E("batch", get="404: other admins; 200: *", post=405,

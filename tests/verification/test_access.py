@@ -307,3 +307,16 @@ def test_the_case_page_offers_and_accepts_the_form_only_under_an_agreement(
                 {"verification-monthly_income": "320.00",
                  "verification-conclusion": "人均收入低于低保标准。"})
     assert VerificationReport.objects.filter(case=case_a).count() == reports + 1
+
+
+@override_settings(VERIFICATION_SIMULATED_SOURCE=True, TRUST_X_FORWARDED_FOR=True)
+def test_behind_the_proxy_the_verification_log_records_the_visitor(case_a, verifier_a,
+                                                                   agreement, client):
+    """Guards: the verification pages logging `lanshan_aid.client_address.client_ip`."""
+    vs.verification_query(case=case_a, by=verifier_a, sources=["bank"], purpose="核对",
+                          channel="simulated")
+    client = _login(client, verifier_a)
+    page = client.get(reverse("verification_case", args=[case_a.pk]), REMOTE_ADDR="172.18.0.5",
+                      HTTP_X_FORWARDED_FOR="10.0.0.99, 203.0.113.10")
+    assert page.status_code == 200
+    assert _allowed(case_a).order_by("-id").first().ip == "203.0.113.10"
