@@ -31,6 +31,7 @@ from cases.models import (
     DeadlineUnit,
     HomeVisit,
     Household,
+    Membership,
     Objection,
     Person,
     VerificationAuthorization,
@@ -56,6 +57,26 @@ def _lock(case: Case | int) -> Case:
     # actions on different cases of one township never wait for each other.
     return Case.objects.select_for_update(of=("self",)).select_related(
         "household", "township", "village", "applicant").get(pk=pk)
+
+
+def _lock_households(case: Case) -> None:
+    """Lock the household rows of a move that checks the one-benefit rule, then its applicant.
+
+    Two clerks accepting a 低保 and a 特困 application of one household at the same moment
+    would each read the other case as not yet accepted, and both moves would go through. With
+    the household row locked, the second waits for the first to commit and then reads it.
+    The order is always the same, so two moves never wait on each other: the case row
+    (`_lock`), then the household rows in id order (the case's and, if the applicant has moved,
+    the applicant's current one), then the applicant's person row, which `household_save`
+    also locks when it moves that person into another household.
+    """
+    ids = {case.household_id}
+    ids.update(Membership.objects.filter(person_id=case.applicant_id, ended_on__isnull=True)
+               .values_list("household_id", flat=True))
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+         .values_list("pk", flat=True))
+    list(Person.objects.select_for_update().filter(pk=case.applicant_id)
+         .values_list("pk", flat=True))
 
 
 def _require(allowed: bool, message: str = FORBIDDEN_MESSAGE) -> None:
@@ -117,6 +138,8 @@ def _transition(case: Case, name: str, by, *, action: str | None = None, note: s
     if not meta.has_transition_perm(case, case.status, by):
         raise CaseActionError("forbidden", FORBIDDEN_MESSAGE)
     _refuse_relative_conflict(case, by)
+    if rules.applicant_not_already_covered in tr.conditions:
+        _lock_households(case)
     failed = rules.failed_rules(case, tr.conditions)
     if failed:
         raise CaseActionError("condition", "；".join(failed))
