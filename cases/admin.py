@@ -74,9 +74,20 @@ class OrgChangeAdmin(ReadOnlyAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown, not edited: a member joins or leaves a household only through the household
+    page (`cases.households.household_save`), which checks that the person is in no other
+    household and that no household ends up covered by both 低保 and 特困."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ["person"]
+    fields = readonly_fields = ["person", "relationship", "started_on", "ended_on"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Household)

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cases import idnumber
-from cases.models import Household, Membership, Person, PersonChange, Relationship
+from cases.models import Case, Household, Membership, Person, PersonChange, Relationship
+from cases.workflow import LIVE_STATUSES, CaseStatus
 
 PERSON_FIELDS = ("name", "phone", "hukou_type", "disability_grade", "disability_type",
                  "health", "labour_capacity", "occupation")
@@ -173,11 +175,17 @@ def household_save(*, household: Household, members: list[dict], by=None,
         The saved household. Nothing is written if any rule fails.
 
     Raises:
-        HouseholdError: a person is a current member of another household.
+        HouseholdError: a person is a current member of another household, or a person
+            moving in would leave two live 低保/特困 cases covering one household
+            (`refuse_double_benefit`).
         KnownPersonMismatch: registered people whose details differ, not yet confirmed.
     """
     current = {}
     if household.pk is not None:
+        # The household row first, then the people: the order of the case services
+        # (`cases.services._lock_households`), so a move and an acceptance wait, never deadlock.
+        list(Household.objects.select_for_update().filter(pk=household.pk)
+             .values_list("pk", flat=True))
         current = {m.person.id_number: m for m in household.memberships.filter(
             ended_on__isnull=True).select_related("person")}
     plans, unsettled = [], []
@@ -213,6 +221,8 @@ def household_save(*, household: Household, members: list[dict], by=None,
         plans.append((data, number, person, typed, confirmed))
     if unsettled:
         raise KnownPersonMismatch(unsettled)
+    moving_in = [person for _, number, person, _, _ in plans
+                 if person is not None and number not in current]
 
     household.save()
     today = timezone.localdate()
@@ -252,7 +262,39 @@ def household_save(*, household: Household, members: list[dict], by=None,
     if head is not None and household.head_id != head.pk:
         household.head = head
         household.save(update_fields=["head", "updated_at"])
+    if moving_in:
+        refuse_double_benefit(household, moving_in)
     return household
+
+
+def refuse_double_benefit(household: Household, moving_in: list[Person]) -> None:
+    """Refuse a move that would leave one household covered by two live 低保/特困 cases.
+
+    Asked after the new memberships are written, in the same transaction, with the one-benefit
+    rule of the case moves (`Case.conflicting_cases`, the rule `applicant_not_already_covered`):
+    for every accepted, live case of this household or of a person moving in, is another live
+    case now covering the same people? A case only received is left to its acceptance, which
+    asks the same rule. Raising rolls back the whole save.
+
+    Raises:
+        HouseholdError: naming both cases and the people moving in.
+    """
+    live = (Case.objects.filter(status__in=list(LIVE_STATUSES))
+            .exclude(status=CaseStatus.RECEIVED)
+            .filter(Q(household_id=household.pk) | Q(applicant__in=moving_in))
+            .order_by("pk"))
+    for case in live:
+        other = case.conflicting_cases().order_by("pk").first()
+        if other is None:
+            continue
+        names = "、".join(f"{p.name}（{p.masked_id}）" for p in moving_in)
+        first, second = sorted((case, other), key=lambda c: c.pk)
+        raise HouseholdError(
+            f"{names}迁入后，{first.get_kind_display()}案件{first.number}"
+            f"（{first.get_status_display()}）与{second.get_kind_display()}案件{second.number}"
+            f"（{second.get_status_display()}）将同时保障同一家庭的成员；低保与特困不能同时享受，"
+            f"一户只能享受其一。请先办结（终止、撤回或不予批准）其中一件，再办理迁入。"
+        )
 
 
 def describe_change(change: PersonChange) -> list[str]:

@@ -82,7 +82,8 @@ def authorizations_complete(case) -> QuerySet:
         case_id=case.pk, person_id=OuterRef("person_id"))))
 
 
-@rule("申请人已有在办或在保的低保/特困案件（低保与特困不能同时享受），不能重复申请。",
+@rule("申请人或家庭成员已有在办或在保的低保/特困案件（低保与特困不能同时享受，一户只能享受"
+      "其一），不能重复申请。",
       holds_if_rows=False)
 def applicant_not_already_covered(case) -> QuerySet:
     return case.conflicting_cases()

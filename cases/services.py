@@ -31,6 +31,7 @@ from cases.models import (
     DeadlineUnit,
     HomeVisit,
     Household,
+    Membership,
     Objection,
     Person,
     VerificationAuthorization,
@@ -56,6 +57,26 @@ def _lock(case: Case | int) -> Case:
     # actions on different cases of one township never wait for each other.
     return Case.objects.select_for_update(of=("self",)).select_related(
         "household", "township", "village", "applicant").get(pk=pk)
+
+
+def _lock_households(case: Case) -> None:
+    """Lock the household rows of a move that checks the one-benefit rule, then its applicant.
+
+    Two clerks accepting a 低保 and a 特困 application of one household at the same moment
+    would each read the other case as not yet accepted, and both moves would go through. With
+    the household row locked, the second waits for the first to commit and then reads it.
+    The order is always the same, so two moves never wait on each other: the case row
+    (`_lock`), then the household rows in id order (the case's and, if the applicant has moved,
+    the applicant's current one), then the applicant's person row, which `household_save`
+    also locks when it moves that person into another household.
+    """
+    ids = {case.household_id}
+    ids.update(Membership.objects.filter(person_id=case.applicant_id, ended_on__isnull=True)
+               .values_list("household_id", flat=True))
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+         .values_list("pk", flat=True))
+    list(Person.objects.select_for_update().filter(pk=case.applicant_id)
+         .values_list("pk", flat=True))
 
 
 def _require(allowed: bool, message: str = FORBIDDEN_MESSAGE) -> None:
@@ -117,6 +138,8 @@ def _transition(case: Case, name: str, by, *, action: str | None = None, note: s
     if not meta.has_transition_perm(case, case.status, by):
         raise CaseActionError("forbidden", FORBIDDEN_MESSAGE)
     _refuse_relative_conflict(case, by)
+    if rules.applicant_not_already_covered in tr.conditions:
+        _lock_households(case)
     failed = rules.failed_rules(case, tr.conditions)
     if failed:
         raise CaseActionError("condition", "；".join(failed))
@@ -395,6 +418,33 @@ def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str,
     return report
 
 
+def home_visit_period(case: Case) -> tuple[dt.date | None, dt.date]:
+    """The first and last day a home visit of `case` may be dated (S4), both included: the
+    day of the acceptance and today, as dates in the offices' time zone (Asia/Shanghai).
+
+    A visit dated before the acceptance belongs to no application of this case (one dated
+    2015-01-01 was once counted as the 入户调查 of a case accepted in 2026-11), and one
+    dated in the future has not happened. A case in investigation was accepted through
+    `case_accept`, which sets `accepted_at`; the application time stands in if it is missing.
+    The phone page sets its date picker's bounds from it; `home_visit_record` enforces it.
+    """
+    accepted = case.accepted_at or case.applied_at
+    return (timezone.localdate(accepted) if accepted else None), timezone.localdate()
+
+
+def _check_visit_date(case: Case, visited_on: dt.date) -> None:
+    """Refuse a visit date outside `home_visit_period`."""
+    from cases.calendar import fmt_date
+
+    first, last = home_visit_period(case)
+    if visited_on > last:
+        raise CaseActionError("date", "调查日期不能晚于今天。")
+    if first is not None and visited_on < first:
+        raise CaseActionError(
+            "date", f"调查日期不能早于案件受理日期（{fmt_date(first)}）：入户调查须在受理后"
+                    f"进行，受理前的走访不能作为本案的入户调查。")
+
+
 @transaction.atomic
 def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[str],
                       findings: str = "", by, members_present: Iterable[int] = (),
@@ -406,6 +456,8 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
     """Record a 入户调查 (S4): at least two investigators, and what they saw.
 
     Args:
+        visited_on: the day of the visit, from the day of the acceptance to today
+            (`_check_visit_date`).
         members_present: pks of the household members present.
         member_conditions: per member ``{"person": pk, "health": …, "labour": …,
             "note": …}`` (HealthStatus / LabourCapacity values) as observed.
@@ -426,8 +478,7 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
     if len(set(names)) < 2:
         raise CaseActionError("investigators",
                               "入户调查须由至少两名调查人员进行，请填写两人以上姓名。")
-    if visited_on > timezone.localdate():
-        raise CaseActionError("date", "调查日期不能晚于今天。")
+    _check_visit_date(case, visited_on)
     members = {m.person_id: m.person for m in case.household.current_members()}
     requested = list(dict.fromkeys(members_present))
     present = [pk for pk in requested if pk in members]

@@ -114,7 +114,7 @@ class CaseWorkflow(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(field=status, source=S.INVESTIGATING, target=S.IN_PUBLICITY,
                 permission=perms.can_review,
                 conditions=[rules.has_verification_report, rules.has_home_visit,
-                            rules.has_proposed_amount],
+                            rules.has_proposed_amount, rules.applicant_not_already_covered],
                 custom={"label": "审核同意并公示", "clauses": ["S4", "S6", "S9"]})
     def propose_approval(self):
         """The township's review opinion is to approve: 7-day publicity in the village (S6)."""
@@ -142,7 +142,7 @@ class CaseWorkflow(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(field=status, source=S.AWAITING_SIGN_OFF, target=S.APPROVED,
                 permission=perms.can_sign_off,
                 conditions=[rules.publicity_over, rules.objections_appraised,
-                            rules.appraisal_supports],
+                            rules.appraisal_supports, rules.applicant_not_already_covered],
                 custom={"label": "审批同意", "clauses": ["S7"]})
     def sign_off(self):
         """The township's leader in charge approves; the seal is applied (S7)."""

@@ -275,3 +275,22 @@ class AppraisalIn(Schema):
 DeadlineKindValue = Literal[tuple(DeadlineKind.values)]  # type: ignore[valid-type]
 DeadlineStatusValue = Literal[tuple(DeadlineStatus.values)]  # type: ignore[valid-type]
 DeadlineUnitValue = Literal[tuple(DeadlineUnit.values)]  # type: ignore[valid-type]
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+class HomeVisitIn(Schema):
+    """A 入户调查 (S4), with the fields of the case page's form."""
+
+    visited_on: dt.date = Field(description="调查日期：不早于案件受理日期，不晚于今天（北京时间）")
+    investigators: list[PlainName] = Field(min_length=2, max_length=10,
+                                           description="调查人员姓名，至少两人")
+    findings: RequiredText = Field(description="调查情况")
+
+
+class HomeVisitOut(Schema):
+    id: int
+    case_id: int
+    visited_on: dt.date
+    investigators: list[str]
+    findings: str

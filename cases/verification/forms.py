@@ -3,6 +3,7 @@ service; the services check everything again."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -276,6 +277,13 @@ class HomeVisitForm(forms.Form):
 
     def member_rows(self):
         return [(p, self[f"health_{p.pk}"], self[f"labour_{p.pk}"]) for p in self.members]
+
+    def limit_dates(self, first: dt.date | None, last: dt.date) -> None:
+        """Bound the date picker (`services.home_visit_period`); the service still checks."""
+        attrs = self.fields["visited_on"].widget.attrs
+        attrs["max"] = last.isoformat()
+        if first is not None:
+            attrs["min"] = first.isoformat()
 
     def clean(self):
         data = super().clean()

@@ -25,6 +25,8 @@ def home_visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     open_for_visit = case.status in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK)
     form = HomeVisitForm(request.POST or None, request.FILES or None, members=members,
                          initial={"members_present": members})
+    first, last = services.home_visit_period(case)
+    form.limit_dates(first, last)
     if request.method == "POST" and open_for_visit and form.is_valid():
         try:
             visit = services.home_visit_record(case=case, by=request.user,

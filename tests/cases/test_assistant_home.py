@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.models import AccessLog
@@ -73,7 +74,7 @@ def test_the_assistant_sees_the_work_waiting_in_their_village(
 def test_a_visited_case_and_a_confirmed_board_leave_the_to_do_lists(
         client, village_a, clerk_a, verifier_a, leader_a, assistant_a):
     case = _accepted(village_a, clerk=clerk_a)
-    services.home_visit_record(case=case, visited_on=dt.date.today(),
+    services.home_visit_record(case=case, visited_on=timezone.localdate(),
                                investigators=["王强", "李娜"], findings="住房简陋。",
                                by=assistant_a)
     _, (shown,) = _fill(village_a, 1, clerk=clerk_a, verifier=verifier_a, leader=leader_a)

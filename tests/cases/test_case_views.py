@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.demo_cases import build_case
 from cases.models import CaseEvent
@@ -94,7 +95,8 @@ def test_recording_a_home_visit_through_the_page(client, village_a, staff, assis
     case = _case(S.INVESTIGATING, village_a, staff)
     client.force_login(assistant_a)
     response = client.post(reverse("case_evidence", args=[case.pk, "home_visit"]), {
-        "home_visit-visited_on": "2026-11-20", "home_visit-investigators": "刘春梅\n王强",
+        "home_visit-visited_on": timezone.localdate(case.accepted_at).isoformat(),
+        "home_visit-investigators": "刘春梅\n王强",
         "home_visit-findings": "房屋破旧，无家电。"})
     assert response.status_code == 302
     assert case.home_visits.count() == 2
