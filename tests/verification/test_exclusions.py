@@ -216,6 +216,7 @@ def test_the_assessment_page_shows_each_check_with_its_rule_and_outcome(case_a, 
 
 
 @pytest_db
+@pytest.mark.clause("S20")
 def test_an_imported_state_paid_record_reaches_the_report_and_the_calculation(
         case_a, verifier_a, agreement, clerk_a):
     """The city platform's file: 核对项目 财政供养人员, 有记录 → the member counts once in the
