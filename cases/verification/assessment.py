@@ -16,6 +16,13 @@ Counting rules (BRIEF §3.1):
     assistance payments do not.
   * Per-capita income = counted monthly income ÷ counted members.
 
+Exclusions (低保 and 特困; `ExclusionRule`, dated, edited in the admin): a vehicle (motorbikes
+and disability carriages not counted), a business registration, a member paid from public funds
+(财政供养人员). Each rule excludes, allows, or is unknown — no Lanshan rule was found for any of
+them (BRIEF §3.2) — and under an unknown rule a fact found is a check line "to be confirmed"
+(`TO_CONFIRM`) that does not make the household ineligible. Every check (asset limits and
+exclusions) is one `Line` with its rule and outcome, and one `Reason`.
+
 Amounts:
   * 低保 = (monthly standard − per-capita income) × persons covered (差额, BRIEF §3.3).
   * 特困 = per person supported: the basic living standard of the area + the care standard of
