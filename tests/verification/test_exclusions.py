@@ -234,3 +234,20 @@ def test_an_imported_state_paid_record_reaches_the_report_and_the_calculation(
     assert snapshot["assets"]["state_paid"] == 1
     report = VerificationReport(basis=VerificationReport.Basis.RESULTS, snapshot=snapshot)
     assert vs.report_assets(report).state_paid == 1
+
+
+@pytest_db
+def test_the_admin_lists_the_rules_and_says_the_lanshan_value_is_unknown(client, superuser):
+    """The bureau edits the rules in the admin; the form says no Lanshan rule was found, and a
+    confirmed rule is a new dated row."""
+    client.force_login(superuser)
+    listing = client.get(reverse("admin:cases_exclusionrule_changelist")).content.decode()
+    assert "兰山区规定未查到（待区民政局确认）" in listing
+    form = client.get(reverse("admin:cases_exclusionrule_add")).content.decode()
+    assert "均未查到" in form
+    response = client.post(reverse("admin:cases_exclusionrule_add"), {
+        "item": "state_paid", "effective_from": "2027-01-01", "verdict": "excludes",
+        "source": "测试文件", "note": ""})
+    assert response.status_code == 302
+    assert exclusion_rules_on(dt.date(2027, 1, 1))["state_paid"].verdict == "excludes"
+    assert exclusion_rules_on(dt.date(2026, 12, 31))["state_paid"].verdict == "unknown"
