@@ -1,6 +1,7 @@
 """The applicant's remedies against an adverse decision, with the last days computed.
 
-Pure date arithmetic; no database. The periods are general administrative law, not a Shandong
+Date arithmetic; the database is read only for the calendar (`calendar_day_off`), and not at
+all when a calendar is passed in. The periods are general administrative law, not a Shandong
 dibao rule (BRIEF §1.5, §8.8):
 
 - 行政复议: within 60 days of learning of the decision (《行政复议法》(2023) 第二十条), applied
