@@ -44,6 +44,11 @@ class SecureUserChangeForm(PlacesUserChangeForm):
                 raise forms.ValidationError(
                     f"三员分立：同一账户不能同时担任{'、'.join(r.value for r in conflict)}。",
                     code="separation_of_duties")
+            district, approval = roles.district_approval_conflict(g.name for g in groups)
+            if district:
+                raise forms.ValidationError(
+                    roles.district_approval_message(district, approval),
+                    code="district_approval")
         return cleaned
 
 

@@ -1,4 +1,5 @@
-"""Receivers: every login, logout and failure goes to the audit log; role guard (三员分立)."""
+"""Receivers: every login, logout and failure goes to the audit log; role guards (三员分立,
+district accounts do not approve)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def _on_locked_out(sender, request=None, username=None, ip_address=None, **kwarg
 
 @receiver(m2m_changed, sender=get_user_model().groups.through, dispatch_uid="accounts_triad")
 def _refuse_two_admin_roles(sender, instance, action, reverse, pk_set, **kwargs):
-    """No account may hold two of the system, security and audit administrator roles."""
+    """No account may hold two of the system, security and audit administrator roles, nor a
+    district-wide role with a township approval role (`roles.district_approval_conflict`)."""
     if action != "pre_add" or not pk_set:
         return
     if reverse:  # group.user_set.add(*users)
@@ -73,3 +75,8 @@ def _refuse_two_admin_roles(sender, instance, action, reverse, pk_set, **kwargs)
                 f"三员分立：{user.get_username()} 不能同时担任"
                 f"{'、'.join(role.value for role in conflict)}。",
                 code="separation_of_duties")
+        district, approval = roles.district_approval_conflict(names)
+        if district:
+            raise ValidationError(
+                roles.district_approval_message(district, approval, who=user.get_username()),
+                code="district_approval")

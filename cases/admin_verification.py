@@ -18,6 +18,7 @@ from cases.models import (
     AssetRule,
     ConfidentialityAgreement,
     EmergencyAidAmount,
+    ExclusionRule,
     IncomeType,
     StaffRelative,
     Standard,
@@ -53,7 +54,17 @@ class TempAssistanceRuleAdmin(admin.ModelAdmin):
 @admin.register(AssetRule)
 class AssetRuleAdmin(admin.ModelAdmin):
     list_display = ["effective_from", "financial_months", "financial_base", "max_homes",
-                    "commercial_allowed", "car_allowed", "business_allowed", "note"]
+                    "commercial_allowed", "note"]
+
+
+@admin.register(ExclusionRule)
+class ExclusionRuleAdmin(admin.ModelAdmin):
+    """Vehicles, business registration and state-paid members: each a dated rule; where the
+    Lanshan rule is not known the row says so (see the verdict's help text)."""
+
+    list_display = ["item", "effective_from", "verdict", "source", "note"]
+    list_filter = ["item", "verdict"]
+    ordering = ["item", "-effective_from"]
 
 
 @admin.register(IncomeType)

@@ -46,16 +46,17 @@ HOUSEHOLD_EDITOR_ROLES = frozenset({Role.CLERK, Role.ASSISTANT})
 def _in_township(case, user) -> bool:
     from cases import scoping
 
-    # The user's townships are read once per request (scoping.township_ids), however many
-    # moves a page asks about.
-    return scoping.in_township(user, case.township_id)
+    # The user's own assignments, whatever other roles they hold: a district-wide role sees
+    # every township but acts in none it is not assigned to. Read once per request
+    # (scoping.assigned_township_ids), however many moves a page asks about.
+    return scoping.works_in_township(user, case.township_id)
 
 
 def _in_village(case, user) -> bool:
     from cases import scoping
 
     if scoping.sees_whole_district(user):
-        return True
+        return scoping.works_in_village(user, case.village_id, case.township_id)
     if type(case).village.is_cached(case):  # read with the case (scoping.case_for_user):
         return scoping.village_in_scope(user, case.village)  # no list of the user's villages
     return case.village_id in scoping.village_ids(user)
@@ -115,12 +116,20 @@ def can_record_objection(case, user) -> bool:
     return _role_in_township(case, user, Role.CLERK, Role.LEADER)
 
 
+def _district_account(user) -> bool:
+    """Holds a district-wide role: supervises, never approves (accounts.roles refuses the
+    combination with the approval role; this refuses an account that holds it anyway)."""
+    from cases import scoping
+
+    return bool(scoping.roles_of(user) & DISTRICT_ROLES)
+
+
 def can_sign_off(case, user) -> bool:
-    return _role_in_township(case, user, Role.LEADER)
+    return _role_in_township(case, user, Role.LEADER) and not _district_account(user)
 
 
 def can_decide(case, user) -> bool:
-    return _role_in_township(case, user, Role.LEADER)
+    return _role_in_township(case, user, Role.LEADER) and not _district_account(user)
 
 
 def can_withdraw(case, user) -> bool:

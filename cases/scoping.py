@@ -5,6 +5,11 @@ officer, leader) works in the townships assigned to them; a village assistant in
 assigned to them; district bureau staff and system administrators see the whole district but
 approve nothing (S1). Assignments are django-guardian object permissions on `Township` and
 `Village`, granted with `assign_township` / `assign_village`.
+
+Seeing is not acting: a district-wide role lets a user *see* every township, but every township
+move (accepting, verifying, reviewing, signing off ...) asks `works_in_township` /
+`works_in_village`, which answer from the user's own assignments only, whatever other roles
+the user holds (superusers included).
 """
 
 from __future__ import annotations
@@ -121,6 +126,35 @@ def in_township(user, township_id) -> bool:
     return sees_whole_district(user) or township_id in township_ids(user)
 
 
+def assigned_townships(user) -> QuerySet[Township]:
+    """Township-level units assigned to the user (object permissions) — where the user may
+    act. A district-wide role or superuser status adds none: district staff see every
+    township but act in none unless assigned to it with a township role."""
+    if not sees_whole_district(user):
+        return townships_for(user)
+    if not roles_of(user) & TOWNSHIP_ROLES:
+        return Township.objects.none()
+    return get_objects_for_user(
+        user, WORK_IN_TOWNSHIP_PERM, klass=Township, accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def assigned_township_ids(user) -> frozenset[int]:
+    """Ids of `assigned_townships(user)`, read once per request (for a user without a
+    district-wide role, the same read as `township_ids`)."""
+    if not sees_whole_district(user):
+        return township_ids(user)
+    return _memoised(user, "assigned_townships",
+                     lambda: frozenset(assigned_townships(user).values_list("pk", flat=True)))
+
+
+def works_in_township(user, township_id) -> bool:
+    """Whether the township is among the user's own assignments (every township move asks
+    this, never `in_township`)."""
+    return township_id in assigned_township_ids(user)
+
+
 def assistant_village_ids(user) -> frozenset[int]:
     """Ids of the villages assigned to the user as an assistant, read once per request."""
     if Role.ASSISTANT not in roles_of(user):
@@ -128,7 +162,14 @@ def assistant_village_ids(user) -> frozenset[int]:
     return _memoised(user, "assistant_villages", lambda: frozenset(
         get_objects_for_user(
             user, WORK_IN_VILLAGE_PERM, klass=Village, accept_global_perms=False,
+            with_superuser=False,
         ).values_list("pk", flat=True)))
+
+
+def works_in_village(user, village_id, township_id) -> bool:
+    """Whether the user acts in the village: assigned to it as an assistant, or to its
+    township (`works_in_township`)."""
+    return village_id in assistant_village_ids(user) or works_in_township(user, township_id)
 
 
 def villages_for(user) -> QuerySet[Village]:

@@ -292,7 +292,7 @@ def case_create(*, household: Household, applicant: Person, kind: str, by,
     allowed_roles = (Role.CLERK, Role.LEADER) if kind == CaseKind.TEMP_EMERGENCY else (
         Role.CLERK,)
     _require(scoping.has_role(by, *allowed_roles)
-             and scoping.townships_for(by).filter(pk=township.pk).exists(),
+             and scoping.works_in_township(by, township.pk),
              "您不是该镇街的窗口受理人员，不能登记申请。")
     if not household.memberships.filter(person=applicant, ended_on__isnull=True).exists():
         raise CaseActionError("applicant", "申请人必须是该家庭的在册成员。")

@@ -1,6 +1,7 @@
 """The applicant's remedies against an adverse decision, with the last days computed.
 
-Pure date arithmetic; no database. The periods are general administrative law, not a Shandong
+Date arithmetic; the database is read only for the calendar (`calendar_day_off`), and not at
+all when a calendar is passed in. The periods are general administrative law, not a Shandong
 dibao rule (BRIEF §1.5, §8.8):
 
 - 行政复议: within 60 days of learning of the decision (《行政复议法》(2023) 第二十条), applied
@@ -13,6 +14,11 @@ Counting (《民法典》第二百零一条、第二百零二条; 《民事诉�
 later; a period in months ends on the corresponding day of the final month, or on that month's
 last day when it has none (Aug 31 + 6 months = the last day of February); a period whose last day
 is a statutory day off (weekends included) ends on the next working day.
+
+Which days are off is the project's working-day calendar (`cases.calendar.WorkCalendar`): the
+bureau's overrides first, then `chinesecalendar`, then a year the bureau has entered — the same
+calendar as every other legal clock, so a corrected or newly entered holiday moves these last
+days too. A day of a year nobody knows is not treated as a day off (see `calendar_day_off`).
 
 The notice itself can only say "within 60 days of receipt": the receipt date is known once the
 delivery is recorded, and the delivery record stores the dates computed from it.
@@ -62,18 +68,25 @@ def litigation_last_day(received: dt.date, *, is_day_off: DayOff | None = None) 
     return roll_past_days_off(add_months(received, LITIGATION_MONTHS), is_day_off)
 
 
-def official_day_off(day: dt.date) -> bool:
-    """Weekends and public holidays by `chinesecalendar`; a year it does not know shifts nothing.
+def calendar_day_off(work_calendar=None) -> DayOff:
+    """"Is this day off?" by the project's working-day calendar (overrides, `chinesecalendar`,
+    entered years), reading the database once per year asked when `work_calendar` is None.
 
-    Not shifting can only make the stated last day earlier than the legal one, never later, so
-    an unknown calendar never tells anyone they have more time than they do.
+    A day of a year neither `chinesecalendar` nor the bureau knows (and without an override)
+    shifts nothing: not shifting can only make the stated last day earlier than the legal one,
+    never later, so an unknown calendar never tells anyone they have more time than they do.
     """
-    import chinese_calendar
+    from cases.calendar import CalendarUnknownYear, WorkCalendar
 
-    try:
-        return not chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
+    work_calendar = work_calendar if work_calendar is not None else WorkCalendar()
+
+    def is_day_off(day: dt.date) -> bool:
+        try:
+            return not work_calendar.day(day).is_workday
+        except CalendarUnknownYear:
+            return False
+
+    return is_day_off
 
 
 @dataclass(frozen=True)
@@ -96,8 +109,17 @@ class Remedies:
         }
 
 
-def remedies_for(received: dt.date, *, is_day_off: DayOff | None = official_day_off) -> Remedies:
-    """Both remedies and their last days for a notice received on `received`."""
+def remedies_for(received: dt.date, *, is_day_off: DayOff | None = None,
+                 work_calendar=None) -> Remedies:
+    """Both remedies and their last days for a notice received on `received`.
+
+    Args:
+        received: the day the notice was received (not counted).
+        is_day_off: which days are off; default the project's calendar (`calendar_day_off`).
+        work_calendar: a `cases.calendar.WorkCalendar` to read instead of the database.
+    """
+    if is_day_off is None:
+        is_day_off = calendar_day_off(work_calendar)
     return Remedies(
         received=received,
         reconsideration_until=reconsideration_last_day(received, is_day_off=is_day_off),

@@ -53,7 +53,8 @@ def item_for_user(user, pk) -> SpotCheckItem:
 
 
 def can_answer(check: SpotCheck, user) -> bool:
-    """The township's clerk or leader answers the bureau's findings."""
+    """The township's clerk or leader answers the bureau's findings — in a township assigned to
+    them, whatever other roles they hold (a district account never answers its own checks)."""
     if not scoping.has_role(user, *ANSWER_ROLES):
         return False
-    return scoping.townships_for(user).filter(pk=check.township_id).exists()
+    return scoping.works_in_township(user, check.township_id)

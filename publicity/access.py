@@ -41,12 +41,11 @@ def can_confirm_posting(batch: PublicityBatch, user) -> bool:
     """The village's assistant, or the township's clerk or leader, confirms the posting."""
     if user is None:
         return False
-    if scoping.has_role(user, Role.ASSISTANT) and scoping.villages_for(user).filter(
-        pk=batch.village_id
-    ).exists():
+    if (scoping.has_role(user, Role.ASSISTANT)
+            and batch.village_id in scoping.assistant_village_ids(user)):
         return True
-    return scoping.has_role(user, Role.CLERK, Role.LEADER) and scoping.townships_for(
-        user).filter(pk=batch.township_id).exists()
+    return (scoping.has_role(user, Role.CLERK, Role.LEADER)
+            and scoping.works_in_township(user, batch.township_id))
 
 
 def can_handle_objection(case, user) -> bool:

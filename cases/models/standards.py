@@ -146,9 +146,6 @@ class AssetRule(models.Model):
                                       choices=AssetBase.choices, default=AssetBase.URBAN)
     max_homes = models.PositiveSmallIntegerField("住房套数上限", default=1)
     commercial_allowed = models.BooleanField("可有商业用房", default=False)
-    car_allowed = models.BooleanField("可有机动车", default=False,
-                                      help_text="残疾人机动轮椅车、摩托车不计。")
-    business_allowed = models.BooleanField("可有市场主体登记", default=False)
     source = models.CharField("依据/来源", max_length=300, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
 
@@ -159,6 +156,59 @@ class AssetRule(models.Model):
 
     def __str__(self) -> str:
         return f"家庭财产认定标准（{self.effective_from:%Y-%m-%d}起）"
+
+
+class ExclusionItem(models.TextChoices):
+    """The exclusions the verification data sources can report (BRIEF §3.2, §6)."""
+
+    VEHICLE = "vehicle", "机动车（残疾人机动轮椅车、摩托车除外）"
+    BUSINESS = "business", "市场主体登记（个体工商户、企业）"
+    STATE_PAID = "state_paid", "家庭成员为财政供养人员"
+
+
+class ExclusionVerdict(models.TextChoices):
+    EXCLUDES = "excludes", "有此情形的，不符合条件"
+    ALLOWED = "allowed", "不作为排除条件"
+    UNKNOWN = "unknown", "兰山区规定未查到（待区民政局确认）"
+
+
+EXCLUSION_UNKNOWN_HELP = (
+    "山东省、临沂市、兰山区对此项的规定均未查到（资料中仅有外省示例，如深圳低保边缘家庭“除残疾人"
+    "机动轮椅车、摩托车外无机动车，无市场主体登记”）。未确认前请选择“规定未查到”：计算时只列出"
+    "核对到的情形并标为“待确认”，不据此认定不符合条件，由审批人依据政策判断。"
+    "取得区民政局正式口径后，按执行日期新增一行。")
+
+
+class ExclusionRule(models.Model):
+    """Whether one exclusion makes a household ineligible for 低保/特困, in effect from a date
+    until the next row of the same item.
+
+    The Lanshan rule for each of these is not known (BRIEF §3.2: "Shandong/Linyi limits: not
+    found"); rows with `verdict=unknown` say so, and the calculation then shows what was found
+    as "to be confirmed" without deciding on it — never a rule invented in code.
+    """
+
+    item = models.CharField("排除情形", max_length=16, choices=ExclusionItem.choices)
+    effective_from = models.DateField("执行日期")
+    verdict = models.CharField("认定规则", max_length=10, choices=ExclusionVerdict.choices,
+                               default=ExclusionVerdict.UNKNOWN,
+                               help_text=EXCLUSION_UNKNOWN_HELP)
+    source = models.CharField("依据/来源", max_length=300, blank=True,
+                              help_text="文件名称和文号；规定未查到时留空。")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "家庭经济状况排除条件"
+        verbose_name_plural = "家庭经济状况排除条件"
+        ordering = ["item", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "effective_from"],
+                                    name="exclusion_rule_item_date_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return (f"{self.get_item_display()}：{self.get_verdict_display()}"
+                f"（{self.effective_from:%Y-%m-%d}起）")
 
 
 class IncomeGroup(models.TextChoices):

@@ -31,6 +31,9 @@ class VerificationSource(models.TextChoices):
     BANK = "bank", "银行存款"
     WEALTH = "wealth", "理财、证券及商业保险"
     CIVIL = "civil", "婚姻登记及殡葬"
+    # A record here means the member is paid from public funds (机关事业单位在编在岗等);
+    # the exclusion it feeds is `ExclusionItem.STATE_PAID`.
+    STATE_PAID = "state_paid", "财政供养人员"
 
 
 class AssetKind(models.TextChoices):

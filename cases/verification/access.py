@@ -78,7 +78,7 @@ def refusal(case: Case, user, action: str) -> str:
     if not holds_agreement(user):
         return ("您没有在有效期内的核对保密协议，不能查询或查看核对数据。"
                 "请先签订保密协议并由区民政局录入备案。")
-    if not scoping.in_township(user, case.township_id):
+    if not scoping.works_in_township(user, case.township_id):
         return "该案件不属于您所在的镇街，不能查询或查看其核对数据。"
     if action in WRITE_ACTIONS and case.status not in QUERY_STATUSES:
         return (f"案件当前状态为“{CaseStatus(case.status).label}”，"

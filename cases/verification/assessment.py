@@ -16,6 +16,13 @@ Counting rules (BRIEF §3.1):
     assistance payments do not.
   * Per-capita income = counted monthly income ÷ counted members.
 
+Exclusions (低保 and 特困; `ExclusionRule`, dated, edited in the admin): a vehicle (motorbikes
+and disability carriages not counted), a business registration, a member paid from public funds
+(财政供养人员). Each rule excludes, allows, or is unknown — no Lanshan rule was found for any of
+them (BRIEF §3.2) — and under an unknown rule a fact found is a check line "to be confirmed"
+(`TO_CONFIRM`) that does not make the household ineligible. Every check (asset limits and
+exclusions) is one `Line` with its rule and outcome, and one `Reason`.
+
 Amounts:
   * 低保 = (monthly standard − per-capita income) × persons covered (差额, BRIEF §3.3).
   * 特困 = per person supported: the basic living standard of the area + the care standard of
@@ -136,6 +143,7 @@ class AssetFacts:
     cars: int = 0
     exempt_vehicles: int = 0
     businesses: int = 0
+    state_paid: int = 0  # members found paid from public funds (财政供养人员)
 
 
 @dataclass(frozen=True)
@@ -167,8 +175,21 @@ class AssetRuleValue:
     financial_base: str  # "urban" | "own_area"
     max_homes: int
     commercial_allowed: bool
-    car_allowed: bool
-    business_allowed: bool
+    effective_from: dt.date
+
+
+# ExclusionVerdict values (cases.models.standards), kept here so this module stays pure.
+EXCLUDES, ALLOWED, UNKNOWN = "excludes", "allowed", "unknown"
+
+
+@dataclass(frozen=True)
+class ExclusionRuleValue:
+    """One exclusion rule in effect (`cases.models.ExclusionRule`)."""
+
+    item: str  # ExclusionItem value: vehicle | business | state_paid
+    label: str
+    verdict: str  # EXCLUDES | ALLOWED | UNKNOWN
+    verdict_label: str
     effective_from: dt.date
 
 
@@ -191,6 +212,7 @@ class Rules:
     care: dict = field(default_factory=dict)  # CareLevel value -> StandardValue
     asset: AssetRuleValue | None = None
     temp: TempRuleValue | None = None
+    exclusions: dict = field(default_factory=dict)  # ExclusionItem value -> ExclusionRuleValue
 
 
 # --- Output ---------------------------------------------------------------------------------
@@ -199,13 +221,28 @@ class Reason:
     code: str
     passed: bool
     text: str
+    # The rule is not known (an exclusion marked 规定未查到): the fact is shown, not judged;
+    # `passed` is then True so that no unknown rule makes a household ineligible.
+    unknown: bool = False
+
+
+# Outcomes of a check line.
+PASS, FAIL, TO_CONFIRM = "pass", "fail", "unknown"
+OUTCOME_LABELS = {PASS: "符合", FAIL: "不符合", TO_CONFIRM: "待确认"}
 
 
 @dataclass
 class Line:
+    """One line of the calculation. A check line (an asset test or an exclusion) also carries
+    the rule or limit it was held against and its outcome (`PASS`, `FAIL`, `TO_CONFIRM`);
+    arithmetic lines leave both empty."""
+
     label: str
     formula: str
     value: str
+    rule: str = ""
+    outcome: str = ""
+    outcome_label: str = ""
 
 
 @dataclass
@@ -229,6 +266,11 @@ class Result:
     @property
     def failed_reasons(self) -> list[Reason]:
         return [r for r in self.reasons if not r.passed]
+
+    @property
+    def unknown_reasons(self) -> list[Reason]:
+        """Facts found under a rule nobody has confirmed: for the approver to judge."""
+        return [r for r in self.reasons if r.unknown]
 
     def as_dict(self) -> dict:
         """JSON-safe: money as strings with two decimals, dates ISO."""
@@ -421,36 +463,73 @@ class _Calc:
         self.line("金融资产限额",
                   f"{base.label}{y(base.monthly)} × {rule.financial_months.normalize()}个月 "
                   f"× {self.m}人", limit)
-        if Fraction(a.financial) <= limit:
-            ok &= self.reason("financial", True,
-                              f"存款等金融资产{y(a.financial)}元，未超过限额{y(limit)}元。")
-        else:
-            ok &= self.reason("financial", False,
-                              f"存款等金融资产{y(a.financial)}元，超过限额{y(limit)}元。")
-        if a.homes <= rule.max_homes:
-            ok &= self.reason("homes", True,
-                              f"住房{a.homes}套，未超过{rule.max_homes}套。")
-        else:
-            ok &= self.reason("homes", False,
-                              f"住房{a.homes}套，超过{rule.max_homes}套。")
+        ok &= self.check(
+            "financial", "存款等金融资产", f"{y(a.financial)}元", "核对及申报的存款、理财等合计",
+            f"不超过{y(limit)}元", PASS if Fraction(a.financial) <= limit else FAIL,
+            f"存款等金融资产{y(a.financial)}元，"
+            f"{'未超过' if Fraction(a.financial) <= limit else '超过'}限额{y(limit)}元。")
+        ok &= self.check(
+            "homes", "住房", f"{a.homes}套", "核对到的住房", f"不超过{rule.max_homes}套",
+            PASS if a.homes <= rule.max_homes else FAIL,
+            f"住房{a.homes}套，{'未超过' if a.homes <= rule.max_homes else '超过'}"
+            f"{rule.max_homes}套。")
+        commercial_rule = "可有商业用房" if rule.commercial_allowed else "不得有商业用房"
         if a.commercial and not rule.commercial_allowed:
-            ok &= self.reason("commercial", False, f"拥有商业用房{a.commercial}处。")
+            ok &= self.check("commercial", "商业用房", f"{a.commercial}处", "核对到的商业用房",
+                             commercial_rule, FAIL, f"拥有商业用房{a.commercial}处。")
         else:
-            ok &= self.reason("commercial", True, "无商业用房。" if not a.commercial
-                              else f"商业用房{a.commercial}处（标准允许）。")
-        exempt = (f"（残疾人机动轮椅车、摩托车{a.exempt_vehicles}辆，不计）"
+            ok &= self.check("commercial", "商业用房", f"{a.commercial}处", "核对到的商业用房",
+                             commercial_rule, PASS,
+                             "无商业用房。" if not a.commercial
+                             else f"商业用房{a.commercial}处（标准允许）。")
+        return ok
+
+    def check(self, code: str, label: str, value: str, detail: str, rule: str,
+              outcome: str, text: str) -> bool:
+        """A check: its reason and its line (name, value, rule, outcome); True unless failed."""
+        passed = outcome != FAIL
+        self.reasons.append(Reason(code, passed, text, unknown=outcome == TO_CONFIRM))
+        self.lines.append(Line(label, detail, value, rule=rule, outcome=outcome,
+                               outcome_label=OUTCOME_LABELS[outcome]))
+        return passed
+
+    def exclusion_tests(self) -> bool:
+        """Vehicles, business registration and state-paid members, each by its dated rule.
+
+        A rule marked unknown never decides: what was found is shown as "to be confirmed"."""
+        a = self.i.assets
+        exempt = (f"残疾人机动轮椅车、摩托车{a.exempt_vehicles}辆，不计"
                   if a.exempt_vehicles else "")
-        if a.cars and not rule.car_allowed:
-            ok &= self.reason("cars", False, f"拥有机动车{a.cars}辆{exempt}。")
-        else:
-            ok &= self.reason("cars", True, (f"无机动车{exempt}。" if not a.cars
-                                             else f"机动车{a.cars}辆（标准允许）{exempt}。"))
-        if a.businesses and not rule.business_allowed:
-            ok &= self.reason("business", False,
-                              f"家庭成员登记有市场主体{a.businesses}个。")
-        else:
-            ok &= self.reason("business", True, "无市场主体登记。" if not a.businesses
-                              else f"市场主体{a.businesses}个（标准允许）。")
+        facts = (
+            ("vehicle", "cars", "机动车", a.cars, "辆",
+             f"机动车{a.cars}辆" + (f"（{exempt}）" if exempt else ""),
+             "无机动车" + (f"（{exempt}）" if exempt else "")),
+            ("business", "business", "市场主体登记", a.businesses, "个",
+             f"家庭成员登记有市场主体{a.businesses}个", "无市场主体登记"),
+            ("state_paid", "state_paid", "财政供养人员", a.state_paid, "人",
+             f"家庭成员中有财政供养人员{a.state_paid}人", "家庭成员中无财政供养人员"),
+        )
+        ok = True
+        for item, code, label, count, unit, found, none in facts:
+            rule = self.r.exclusions.get(item)
+            if rule is None:
+                raise AssessmentError(f"缺少“{label}”排除条件的认定规则。")
+            since = (f"{rule.effective_from.year}年{rule.effective_from.month}月"
+                     f"{rule.effective_from.day}日起")
+            rule_text = f"{rule.verdict_label}（{since}）"
+            value = f"{count}{unit}"
+            if not count:
+                ok &= self.check(code, label, value, none, rule_text, PASS, none + "。")
+            elif rule.verdict == EXCLUDES:
+                ok &= self.check(code, label, value, found, rule_text, FAIL,
+                                 f"{found}，{rule.verdict_label}。")
+            elif rule.verdict == ALLOWED:
+                ok &= self.check(code, label, value, found, rule_text, PASS,
+                                 f"{found}（{rule.verdict_label}）。")
+            else:
+                ok &= self.check(code, label, value, found, rule_text, TO_CONFIRM,
+                                 f"{found}；兰山区是否据此认定不符合条件的规定未查到，"
+                                 f"本项未作认定，请审批人依据政策核实。")
         return ok
 
     def result(self, *, eligible: bool, amount: Decimal, unit: str = "元/月",
@@ -471,6 +550,7 @@ class _Calc:
         s = Fraction(self.r.dibao.monthly)
         income_ok = self.income_test(per_capita)
         assets_ok = self.asset_tests()
+        assets_ok &= self.exclusion_tests()
         covered = self.i.covered_persons or self.m
         if covered < 1 or covered > self.m:
             raise AssessmentError(f"保障人数应在1至{self.m}人之间。")
@@ -510,6 +590,7 @@ class _Calc:
                     f"{m.name}：{m.age}周岁，无符合条件的残疾等级，不属于无劳动能力人员。")
         income_ok = self.income_test(per_capita)
         assets_ok = self.asset_tests()
+        assets_ok &= self.exclusion_tests()
         if self.i.has_capable_supporter is None:
             supporter_ok = self.reason("supporter", False,
                                        "尚未确认有无具备赡养、抚养、扶养能力的义务人。")

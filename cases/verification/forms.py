@@ -84,6 +84,8 @@ class AssessmentForm(forms.Form):
     exempt_vehicles = forms.IntegerField(label="残疾人机动轮椅车、摩托车(辆)", min_value=0,
                                          required=False)
     businesses = forms.IntegerField(label="市场主体登记(个)", min_value=0, required=False)
+    state_paid = forms.IntegerField(label="家庭成员中的财政供养人员(人)", min_value=0,
+                                    required=False)
     has_capable_supporter = forms.TypedChoiceField(
         label="有无具备赡养、抚养、扶养能力的法定义务人", required=False,
         choices=[("", "请选择"), ("no", "无（或义务人无能力）"), ("yes", "有")],
@@ -123,7 +125,8 @@ class AssessmentForm(forms.Form):
                 label="来源", max_length=40, required=False, initial="申报/入户调查")
         if kind not in (CaseKind.DIBAO, CaseKind.TEKUN):
             for name in ("financial", "homes", "commercial", "cars", "exempt_vehicles",
-                         "businesses", "covered_persons", "has_capable_supporter"):
+                         "businesses", "state_paid", "covered_persons",
+                         "has_capable_supporter"):
                 del self.fields[name]
         if kind != CaseKind.TEKUN and "has_capable_supporter" in self.fields:
             del self.fields["has_capable_supporter"]
@@ -174,7 +177,7 @@ class AssessmentForm(forms.Form):
                 financial=d.get("financial") or Decimal("0"), homes=d.get("homes") or 0,
                 commercial=d.get("commercial") or 0, cars=d.get("cars") or 0,
                 exempt_vehicles=d.get("exempt_vehicles") or 0,
-                businesses=d.get("businesses") or 0)
+                businesses=d.get("businesses") or 0, state_paid=d.get("state_paid") or 0)
             params["covered_persons"] = d.get("covered_persons")
         if "has_capable_supporter" in self.fields:
             params["has_capable_supporter"] = d.get("has_capable_supporter")

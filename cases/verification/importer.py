@@ -11,7 +11,8 @@ Columns (first row, any order; names as below or a listed alias):
 请求编号        必填    the request number from the request sheet
 姓名            可选    must match the request's member when given
 公民身份号码    必填    must match the request's member
-核对项目        必填    户籍, 不动产, 车辆, 市场主体登记, 社会保险, 住房公积金, 税务, 银行存款 …
+核对项目        必填    户籍, 不动产, 车辆, 市场主体登记, 社会保险, 住房公积金, 税务, 银行存款,
+                        财政供养人员 …
 查询结果        必填    有记录 / 无记录
 记录编号        可选    the platform's record id (otherwise the row's content identifies it)
 类别            可选    e.g. 住宅, 小型汽车, 企业职工基本养老金
@@ -23,6 +24,11 @@ Columns (first row, any order; names as below or a listed alias):
 说明            可选    free text
 数据日期        可选    2026-11-26 or 2026年11月26日
 =============  ======  ==========================================================
+
+The exclusions of the means test come from these rows: 车辆 rows with 财产类别 机动车 (a
+摩托车 or 残疾人机动轮椅车 row is not counted), 市场主体登记 rows with 有记录, and
+财政供养人员 rows (alias 财政供养) with 有记录 — the member is paid from public funds
+(机关事业单位在编在岗等); 类别 and 说明 say how, nothing else is needed.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ SOURCE_ALIASES = {
     "理财": VerificationSource.WEALTH, "证券": VerificationSource.WEALTH,
     "商业保险": VerificationSource.WEALTH, "婚姻": VerificationSource.CIVIL,
     "殡葬": VerificationSource.CIVIL,
+    "财政供养": VerificationSource.STATE_PAID, "财政供养人员信息": VerificationSource.STATE_PAID,
 }
 ASSET_ALIASES = {
     "存款": AssetKind.FINANCIAL, "金融资产": AssetKind.FINANCIAL, "理财": AssetKind.FINANCIAL,

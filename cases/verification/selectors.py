@@ -83,7 +83,7 @@ def snapshot_for(case: Case) -> dict:
     members = []
     income_lines = []
     totals = {"financial": Decimal("0"), "homes": 0, "commercial": 0, "cars": 0,
-              "exempt_vehicles": 0, "businesses": 0}
+              "exempt_vehicles": 0, "businesses": 0, "state_paid": 0}
     monthly = Decimal("0")
     pending = []
     not_queried = []
@@ -135,6 +135,9 @@ def snapshot_for(case: Case) -> dict:
                     totals["exempt_vehicles"] += count
                 elif res.asset_kind == AssetKind.BUSINESS:
                     totals["businesses"] += count
+            if cell.source == VerificationSource.STATE_PAID and any(
+                    res.found for res in cell.results):
+                totals["state_paid"] += 1  # one member, however many records
             sources.append({
                 "source": cell.source, "label": cell.label, "request": cell.latest.number,
                 "requested_at": timezone.localtime(cell.latest.requested_at).isoformat(),
@@ -166,8 +169,10 @@ def assets_note(snapshot: dict) -> str:
     parts = [f"存款等金融资产合计{a['financial']}元"]
     for key, label, unit in (("homes", "住房", "套"), ("commercial", "商业用房", "处"),
                              ("cars", "机动车", "辆"), ("exempt_vehicles", "摩托车等", "辆"),
-                             ("businesses", "市场主体登记", "个")):
-        parts.append(f"{label}{a[key]}{unit}")
+                             ("businesses", "市场主体登记", "个"),
+                             ("state_paid", "财政供养人员", "人")):
+        if key in a:  # reports compiled before the item existed lack it
+            parts.append(f"{label}{a[key]}{unit}")
     text = "，".join(parts) + "。"
     if snapshot["pending"]:
         text += f"另有{len(snapshot['pending'])}项核对请求尚未反馈。"
@@ -194,7 +199,7 @@ def snapshot_changes(report: VerificationReport) -> list[dict]:
         rows.append({"label": labels[0][1], "old": old_income, "new": new_income})
     for key, label in (("financial", "金融资产(元)"), ("homes", "住房(套)"),
                        ("commercial", "商业用房(处)"), ("cars", "机动车(辆)"),
-                       ("businesses", "市场主体(个)")):
+                       ("businesses", "市场主体(个)"), ("state_paid", "财政供养人员(人)")):
         a = (old.get("assets") or {}).get(key)
         b = (new.get("assets") or {}).get(key)
         if a is not None and b is not None and a != b:

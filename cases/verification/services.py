@@ -323,7 +323,7 @@ def report_assets(report: VerificationReport | None) -> AssetFacts:
     return AssetFacts(financial=Decimal(a.get("financial", "0")), homes=a.get("homes", 0),
                       commercial=a.get("commercial", 0), cars=a.get("cars", 0),
                       exempt_vehicles=a.get("exempt_vehicles", 0),
-                      businesses=a.get("businesses", 0))
+                      businesses=a.get("businesses", 0), state_paid=a.get("state_paid", 0))
 
 
 def inputs_for_case(case: Case, *, on: dt.date, exclusions: dict[int, str] | None = None,

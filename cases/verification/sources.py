@@ -210,6 +210,12 @@ class SimulatedSource(DataSource):
                                      asset_value=_money(10000 + seed[8] * 200), quantity=1,
                                      detail="理财产品持有市值", data_date=on)]
             return none
+        if src == VS.STATE_PAID:
+            # Paid from public funds only where employed, and then rarely.
+            if employed and seed[10] % 100 < 8:
+                return [SourceRecord(f"{ref}-1", True, category="机关事业单位在编人员",
+                                     detail="财政供养人员信息库有在编在岗记录", data_date=on)]
+            return none
         if src == VS.CIVIL:
             status = "已婚" if age >= 22 and seed[9] % 3 else "未婚或无婚姻登记记录"
             return [SourceRecord(f"{ref}-1", True, category="婚姻登记", detail=status,

@@ -13,6 +13,8 @@ from decimal import Decimal
 from cases.errors import CaseActionError
 from cases.models import (
     AssetRule,
+    ExclusionItem,
+    ExclusionRule,
     HukouType,
     IncomeType,
     Standard,
@@ -23,6 +25,7 @@ from cases.models import (
 from cases.verification.assessment import (
     AssetRuleValue,
     CareLevel,
+    ExclusionRuleValue,
     Rules,
     StandardValue,
     TempRuleValue,
@@ -79,9 +82,24 @@ def asset_rule_on(on: dt.date) -> AssetRuleValue:
     return AssetRuleValue(
         financial_months=rule.financial_months, financial_base=rule.financial_base,
         max_homes=rule.max_homes, commercial_allowed=rule.commercial_allowed,
-        car_allowed=rule.car_allowed, business_allowed=rule.business_allowed,
         effective_from=rule.effective_from,
     )
+
+
+def exclusion_rules_on(on: dt.date) -> dict[str, ExclusionRuleValue]:
+    """Each exclusion's rule in effect on `on` (one query); an item without a row in effect
+    raises `MissingStandard` — "not known" is a row saying so, never a missing one."""
+    found: dict[str, ExclusionRuleValue] = {}
+    for rule in ExclusionRule.objects.filter(effective_from__lte=on).order_by(
+            "item", "-effective_from"):
+        if rule.item not in found:
+            found[rule.item] = ExclusionRuleValue(
+                item=rule.item, label=rule.get_item_display(), verdict=rule.verdict,
+                verdict_label=rule.get_verdict_display(), effective_from=rule.effective_from)
+    for item in ExclusionItem:
+        if item.value not in found:
+            raise MissingStandard(f"“{item.label}”排除条件认定规则", on)
+    return found
 
 
 def temp_rule_on(kind: str, on: dt.date) -> TempRuleValue:
@@ -118,8 +136,10 @@ def rules_for(kind: str, area: str, on: dt.date, *, care_levels=()) -> Rules:
     care: dict[str, StandardValue] = {}
     asset = None
     temp = None
+    exclusions: dict[str, ExclusionRuleValue] = {}
     if kind in (CaseKind.DIBAO, CaseKind.TEKUN):
         asset = asset_rule_on(on)
+        exclusions = exclusion_rules_on(on)
     if kind == CaseKind.TEKUN:
         tekun = _value(standard_on(TEKUN_ITEMS[HukouType(area)], on))
         for level in sorted(set(care_levels)):
@@ -130,7 +150,7 @@ def rules_for(kind: str, area: str, on: dt.date, *, care_levels=()) -> Rules:
     if kind == CaseKind.TEMP_EXPENDITURE:
         temp = temp_rule_on(TempAssistanceKind.EXPENDITURE, on)
     return Rules(dibao=dibao, dibao_urban=dibao_urban, tekun=tekun, care=care, asset=asset,
-                 temp=temp)
+                 temp=temp, exclusions=exclusions)
 
 
 def income_types() -> dict[str, IncomeType]:

@@ -57,14 +57,14 @@ MEMBER_KEYS = ("name", "id_number", "relationship", "phone", "hukou_type", "disa
 
 
 def _require_clerk(user) -> None:
-    if not (scoping.has_role(user, Role.CLERK) and scoping.townships_for(user).exists()):
+    if not (scoping.has_role(user, Role.CLERK) and scoping.assigned_townships(user).exists()):
         raise PermissionDenied("只有镇街窗口受理员可以受理申请。")
 
 
 def _households(user):
     """Households in the townships the clerk accepts for."""
     return scoping.households_visible_to(user).filter(
-        village__township__in=scoping.townships_for(user))
+        village__township__in=scoping.assigned_townships(user))
 
 
 def _household(user, pk) -> Household:
@@ -109,7 +109,7 @@ def _dry_run(user, household: Household, members: list[dict]) -> None:
 
 def _new_household(user, data: dict) -> Household:
     village = scoping.villages_for(user).filter(
-        pk=data["village"], township__in=scoping.townships_for(user)).first()
+        pk=data["village"], township__in=scoping.assigned_townships(user)).first()
     if village is None:
         raise PermissionDenied("该村(社区)不在您的受理范围内。")
     return Household(village=village, **{f: data.get(f, "") for f in HOUSEHOLD_FIELDS})
@@ -122,7 +122,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_clerk(user)
     villages = scoping.villages_for(user).filter(
-        township__in=scoping.townships_for(user)).select_related("township").order_by("code")
+        township__in=scoping.assigned_townships(user)).select_related("township").order_by("code")
     chosen = None
     if request.method == "POST":
         lookup = HouseholdLookupForm(request.POST)

@@ -296,7 +296,8 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         a = vs.report_assets(report)
         initial_assets = {"financial": a.financial, "homes": a.homes,
                           "commercial": a.commercial, "cars": a.cars,
-                          "exempt_vehicles": a.exempt_vehicles, "businesses": a.businesses}
+                          "exempt_vehicles": a.exempt_vehicles, "businesses": a.businesses,
+                          "state_paid": a.state_paid}
     form = AssessmentForm(request.POST or None, case=case, members=members,
                           initial_assets=initial_assets, prefix="m") if can_compute else None
     if request.method == "POST":

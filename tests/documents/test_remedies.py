@@ -1,4 +1,5 @@
-"""The applicant's remedies after an adverse decision: last days, computed without a database.
+"""The applicant's remedies after an adverse decision: last days, computed on the project's
+working-day calendar (without a database where the calendar is given).
 """
 
 from __future__ import annotations
@@ -6,16 +7,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from cases.calendar import WorkCalendar
+from cases.models import CalendarYear, HolidayOverride
+from documents.delivery import delivery_record
+from documents.kinds import DocumentKind
+from documents.models import DeliveryMethod, DeliveryOutcome
 from documents.remedies import (
     add_months,
+    calendar_day_off,
     litigation_last_day,
-    official_day_off,
     reconsideration_last_day,
     remedies_for,
 )
+from tests.documents.conftest import issue
 
 D = dt.date
+# The calendar with no bureau rows: `chinesecalendar` alone, no database.
+official_day_off = calendar_day_off(WorkCalendar(overrides={}, entered_years=()))
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [
@@ -64,9 +74,68 @@ def test_a_year_the_calendar_does_not_know_shifts_nothing():
 
 
 def test_remedies_for_gives_both_dates_and_bodies():
-    found = remedies_for(D(2026, 11, 26))
+    found = remedies_for(D(2026, 11, 26),
+                         work_calendar=WorkCalendar(overrides={}, entered_years=()))
     data = found.as_dict()
     assert data["reconsideration_until"] == "2027-01-25"
     assert data["litigation_until"] == "2027-05-26"
     assert data["reconsideration_days"] == 60 and data["litigation_months"] == 6
     assert "兰山区人民政府" in data["reconsideration_body"]
+
+
+# --- The project's calendar: the bureau's overrides and entered years count -----------------
+
+def test_an_override_that_makes_the_last_day_a_working_day_ends_the_period_on_it():
+    """Guards `calendar_day_off` asking the project's calendar: an override wins over the
+    library (received 2026-08-02: 60 days later is 2026-10-01, a library holiday)."""
+    work_calendar = WorkCalendar(overrides={D(2026, 10, 1): (True, "假设调整为工作日")},
+                                 entered_years=())
+    found = remedies_for(D(2026, 8, 2), work_calendar=work_calendar)
+    assert found.reconsideration_until == D(2026, 10, 1)
+
+
+@pytest.mark.django_db
+def test_a_bureau_override_moves_the_reconsideration_last_day():
+    """Guards `remedies_for` defaulting to the project's calendar read from the database (not
+    `chinesecalendar` alone): a day the bureau declares off moves the last day."""
+    # Received 2026-08-03: 60 days later is 2026-10-02 (holiday); the first working day after
+    # the National Day holiday is 2026-10-08, which the override takes off.
+    assert remedies_for(D(2026, 8, 3)).reconsideration_until == D(2026, 10, 8)
+    HolidayOverride.objects.create(date=D(2026, 10, 8), is_workday=False, note="假设补休")
+    assert remedies_for(D(2026, 8, 3)).reconsideration_until == D(2026, 10, 9)
+
+
+@pytest.mark.django_db
+def test_a_year_the_library_does_not_know_follows_the_year_the_bureau_entered():
+    """Guards the entered-year source: 2027 is unknown to chinesecalendar 1.11; once the bureau
+    has entered it, a Saturday last day moves to Monday, and its override is honoured."""
+    # Received 2026-08-27: 6 months later is Saturday 2027-02-27.
+    assert remedies_for(D(2026, 8, 27)).litigation_until == D(2027, 2, 27)  # unknown: no shift
+    CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕（测试）")
+    assert remedies_for(D(2026, 8, 27)).litigation_until == D(2027, 3, 1)
+    HolidayOverride.objects.create(date=D(2027, 3, 1), is_workday=False, note="假设放假")
+    assert remedies_for(D(2026, 8, 27)).litigation_until == D(2027, 3, 2)
+
+
+@pytest.mark.django_db
+def test_an_override_counts_even_in_a_year_nobody_has_entered():
+    """An override alone is authoritative for its day, even in a year nobody has entered: the
+    Saturday 2027-02-27 declared off moves the last day to Sunday 2027-02-28, which (2027 not
+    entered, no override) is not treated as a day off."""
+    HolidayOverride.objects.create(date=D(2027, 2, 27), is_workday=False, note="假设放假")
+    # 2027-02-28 has no override and 2027 is not entered: not treated as a day off.
+    assert remedies_for(D(2026, 8, 27)).litigation_until == D(2027, 2, 28)
+
+
+@pytest.mark.django_db
+def test_delivering_a_rejection_stores_last_days_from_the_bureau_calendar(full_case, clerk_a,
+                                                                          leader_a):
+    """The delivery service (the page and the API call it) stores the last days computed on
+    the project's calendar."""
+    HolidayOverride.objects.create(date=D(2026, 10, 8), is_workday=False, note="假设补休")
+    rejection = issue(full_case, DocumentKind.REJECTION, leader_a)
+    delivery = delivery_record(
+        document=rejection, method=DeliveryMethod.IN_PERSON, by=clerk_a,
+        outcome=DeliveryOutcome.DELIVERED, attempted_at=timezone.now(),
+        received_on=D(2026, 8, 3), recipient="王秀英")
+    assert delivery.reconsideration_until == D(2026, 10, 9)

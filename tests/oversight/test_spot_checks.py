@@ -177,6 +177,24 @@ def test_only_the_checked_townships_clerk_or_leader_answers(
     assert SpotCheckItem.objects.get(pk=item.pk).answered_by == clerk_a
 
 
+@pytest.mark.clause("S1")
+def test_a_district_account_with_a_clerk_role_answers_only_for_its_assigned_township(
+        bureau, township_a, township_b, decided_a):
+    """Guards `oversight.access.can_answer` asking `scoping.works_in_township`: the district
+    role shows the user township A's check, it does not let them answer it."""
+    from cases.permissions import Role
+    from tests.factories import make_user
+
+    check = _draw(bureau, township_a, size=1)
+    item = check.items.get()
+    services.spot_check_record_finding(item=item, finding=Finding.PROBLEM, text="缺件",
+                                       by=bureau)
+    bureau_clerk = make_user("bureau_clerk", [Role.BUREAU, Role.CLERK], townships=[township_b])
+    with pytest.raises(CaseActionError, match="只有被抽查镇街"):
+        services.spot_check_answer(item=item, text="答复", by=bureau_clerk)
+    assert SpotCheckItem.objects.get(pk=item.pk).answered_by is None
+
+
 # --- Pages -----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ docstring.
 Unless a test says otherwise the figures are Linyi's from 2020-07-01 (BRIEF §4): urban dibao
 600 元/人·月, rural 450; urban tekun 900, rural 585; care 700 (全护理) / 400 (半护理) /
 150 (全自理). Asset rule: financial assets ≤ 24 × the urban standard per person, at most one
-home, no commercial property, no car, no business. Temporary assistance: 急难型 2× the
+home, no commercial property; the exclusion rules (no Lanshan value is known; these tests
+set them): no car, no business, no state-paid member. Temporary assistance: 急难型 2× the
 monthly standard, at most 10×, and never above 3000 yuan a grant. Rounding: the default,
 ``yuan_up`` (不足1元按1元计), applied once to the final amount.
 """
@@ -23,6 +24,7 @@ from cases.verification.assessment import (
     AssetRuleValue,
     CareLevel,
     Exclusion,
+    ExclusionRuleValue,
     IncomeLine,
     Inputs,
     MemberFact,
@@ -50,7 +52,10 @@ TEKUN_RURAL = sv("农村特困人员基本生活标准", "585")
 CARE = {CareLevel.FULL: sv("特困人员照料护理标准(全护理)", "700"),
         CareLevel.HALF: sv("特困人员照料护理标准(半护理)", "400"),
         CareLevel.SELF: sv("特困人员照料护理标准(全自理)", "150")}
-ASSETS = AssetRuleValue(D("24"), "urban", 1, False, False, False, dt.date(2013, 4, 1))
+ASSETS = AssetRuleValue(D("24"), "urban", 1, False, dt.date(2013, 4, 1))
+EXCLUDING = {item: ExclusionRuleValue(item, item, "excludes", "有此情形的，不符合条件",
+                                      dt.date(2013, 4, 1))
+             for item in ("vehicle", "business", "state_paid")}
 EMERGENCY = TempRuleValue("emergency", D("2"), D("10"), False, D("3000"), {},
                           dt.date(2019, 11, 25))
 EXPENDITURE = TempRuleValue("expenditure", D("0"), D("10"), False, D("3000"), {},
@@ -58,6 +63,7 @@ EXPENDITURE = TempRuleValue("expenditure", D("0"), D("10"), False, D("3000"), {}
 
 
 def rules(area: str = "urban", **extra) -> Rules:
+    extra.setdefault("exclusions", EXCLUDING)
     return Rules(dibao=URBAN if area == "urban" else RURAL, dibao_urban=URBAN, asset=ASSETS,
                  **extra)
 
@@ -94,7 +100,7 @@ def test_urban_family_just_below_the_standard_gets_the_exact_gap():
     assert result.per_capita_income == D("583.33")
     assert result.amount == D("50.00")
     assert result.covered_persons == 3
-    assert [r.passed for r in result.reasons] == [True] * 6
+    assert [r.passed for r in result.reasons] == [True] * 7  # income, 3 assets, 3 exclusions
 
 
 def test_income_a_few_fen_below_the_standard_rounds_up_to_a_whole_yuan():
@@ -241,6 +247,7 @@ def test_rural_tekun_self_care_under_the_2018_yearly_standards():
     assert level == CareLevel.SELF
     r = Rules(dibao=sv("农村低保标准", "350.00", "4200", "元/人·年", sept_2018),
               dibao_urban=sv("城市低保标准", "520", since=sept_2018), asset=ASSETS,
+              exclusions=EXCLUDING,
               tekun=sv("农村特困人员基本生活标准", "455.00", "5460", "元/人·年", sept_2018),
               care={CareLevel.SELF: sv("特困人员照料护理标准(全自理)", "30.00", "360",
                                        "元/人·年", sept_2018)})

@@ -1,7 +1,10 @@
-"""Create the product's role groups and give each its model permissions (idempotent)."""
+"""Create the product's role groups and give each its model permissions (idempotent), and
+refuse to finish while an account holds a district-wide role with a township approval role.
+"""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from cases.permissions import Role
 
@@ -68,6 +71,19 @@ SYSADMIN_EXCLUDED_MODELS = ("accesslog", "verificationaccess", "personchange")
 SYSADMIN_AUTH_PERMS = ("add_user", "change_user", "view_user", "view_group")
 
 
+def district_approvers() -> list:
+    """Active accounts that hold a district-wide role and a township approval role (granted
+    before the rule existed, or written past the application): each one listed, none
+    changed — the security administrator removes one of the two roles."""
+    from accounts.roles import TOWNSHIP_APPROVAL_ROLES
+    from cases.permissions import DISTRICT_ROLES
+
+    users = get_user_model().objects.filter(is_active=True)
+    return list(users.filter(groups__name__in=[r.value for r in DISTRICT_ROLES])
+                .filter(groups__name__in=[r.value for r in TOWNSHIP_APPROVAL_ROLES])
+                .distinct().order_by("username"))
+
+
 def sync_roles() -> None:
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
@@ -95,3 +111,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         sync_roles()
         self.stdout.write(self.style.SUCCESS(f"已同步 {len(Role)} 个角色。"))
+        conflicts = district_approvers()
+        if conflicts:
+            from accounts.roles import district_approval_conflict, district_approval_message
+
+            lines = []
+            for user in conflicts:
+                district, approval = district_approval_conflict(
+                    user.groups.values_list("name", flat=True))
+                lines.append(district_approval_message(district, approval,
+                                                       who=user.get_username()))
+            raise CommandError(
+                f"有{len(conflicts)}个账户同时担任区级角色和镇街审批角色，请安全管理员在管理后台"
+                "取消其中一个角色：\n" + "\n".join(lines))
