@@ -52,7 +52,7 @@ def restore_flags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_household_township'),
+        ('cases', '0014_township_office_hours'),
     ]
 
     operations = [
