@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cases import idnumber
+from cases.errors import CaseActionError
 from cases.models import Household, Membership, Person, PersonChange, Relationship
+from cases.payee import household_bank_guard
 
 PERSON_FIELDS = ("name", "phone", "hukou_type", "disability_grade", "disability_type",
                  "health", "labour_capacity", "occupation")
@@ -173,9 +175,14 @@ def household_save(*, household: Household, members: list[dict], by=None,
         The saved household. Nothing is written if any rule fails.
 
     Raises:
-        HouseholdError: a person is a current member of another household.
+        HouseholdError: a person is a current member of another household, or the household's
+            payee account would be set or changed outside `cases.payee`.
         KnownPersonMismatch: registered people whose details differ, not yet confirmed.
     """
+    try:
+        household_bank_guard(household, by)
+    except CaseActionError as exc:
+        raise HouseholdError(exc.message) from exc
     current = {}
     if household.pk is not None:
         current = {m.person.id_number: m for m in household.memberships.filter(
