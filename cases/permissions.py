@@ -153,13 +153,11 @@ def can_request_account_change(household, user) -> bool:
 
 
 def can_decide_account_change(change, user) -> bool:
-    """A leader of the household's township, other than the person who asked for it."""
+    """A leader of the household's township (the service also refuses the requester)."""
     from cases import scoping
 
     if user is None or not getattr(user, "is_active", False):
         return False
     if not scoping.has_role(user, Role.LEADER):
-        return False
-    if change.requested_by_id == user.pk:
         return False
     return change.household.township_id in scoping.township_ids(user)

@@ -61,6 +61,7 @@ def _split_datetimes(data: dict) -> dict:
     return out
 
 
+@pytest.mark.clause("S17")
 @pytest.mark.parametrize("field", sorted(CHANGED_VALUES))
 def test_a_superuser_cannot_change_a_workflow_owned_field_in_the_admin(
         client, superuser, household_a, clerk_a, verifier_a, leader_a, field):

@@ -1,7 +1,7 @@
 """A household's payee account: two people, a scan, a record, and no other way to change it.
 
-clause: S17 (every change of the account leaves an append-only, encrypted record and, once
-confirmed, an event on the trail of the household's live entitlements).
+The record tests carry S17: every change of the account leaves an append-only, encrypted
+record and, once confirmed, an event on the trail of the household's live entitlements.
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def test_spaces_typed_in_the_account_number_are_dropped(household, clerk_a):
     assert change.new["bank_account"] == NEW_ACCOUNT
 
 
+@pytest.mark.clause("S17")
 def test_the_record_is_append_only(household, clerk_a, leader_a):
     change = request_change(household, clerk_a)
     change.reason = "改写"
@@ -186,6 +187,7 @@ def test_the_record_is_append_only(household, clerk_a, leader_a):
         change.save(update_fields=["refusal_reason"])
 
 
+@pytest.mark.clause("S17")
 def test_old_and_new_accounts_are_encrypted_at_rest(household, clerk_a):
     change = request_change(household, clerk_a)
     with connection.cursor() as cursor:
@@ -196,6 +198,7 @@ def test_old_and_new_accounts_are_encrypted_at_rest(household, clerk_a):
     assert OLD_ACCOUNT not in raw and NEW_ACCOUNT not in raw and "农商" not in raw
 
 
+@pytest.mark.clause("S17")
 def test_confirming_writes_an_event_on_the_households_live_entitlements(
         household, clerk_a, verifier_a, leader_a, leader_a2):
     case = build_case(CaseStatus.APPROVED, household=household, clerk=clerk_a,
