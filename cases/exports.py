@@ -13,6 +13,9 @@ end is read from the case trail (sign-off, suspension, resumption, termination e
 past month's roster is the same whenever it is made; the amount is the one in force at the end
 of the month (the last sign-off or adjustment). Households whose payment starts, is suspended
 or ends during the month are marked in the remark column: the township decides a part month.
+The account printed is the household's confirmed payee account when the roster is made (a
+change waiting for a leader's confirmation is not used, `cases.payee`); a row whose account was
+changed (confirmed) since the month began is marked "本月收款账户已变更".
 
 The workbook is written with openpyxl's write-only mode from a database cursor, so memory
 stays bounded whatever the township's size (the cursor is read in one thread while the rows

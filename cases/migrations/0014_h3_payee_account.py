@@ -7,6 +7,50 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# On PostgreSQL the record is append-only: no DELETE; an UPDATE only to record the decision of a
+# pending change once (status, decided_by, decided_at, refusal_reason), or of the encrypted
+# `values` column alone inside a transaction that set `lanshan.field_key_rotation`
+# (`rotate_field_keys`, through `cases.crypto.allow_token_rewrite`).
+CREATE = """
+CREATE OR REPLACE FUNCTION cases_accountchange_append_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF current_setting('lanshan.field_key_rotation', true) = 'on'
+           AND (to_jsonb(NEW) - 'values') = (to_jsonb(OLD) - 'values') THEN
+            RETURN NEW;
+        END IF;
+        IF OLD.status = 'pending' AND NEW.status IN ('confirmed', 'refused')
+           AND (to_jsonb(NEW) - ARRAY['status', 'decided_by_id', 'decided_at', 'refusal_reason'])
+             = (to_jsonb(OLD) - ARRAY['status', 'decided_by_id', 'decided_at', 'refusal_reason'])
+        THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    RAISE EXCEPTION 'cases_accountchange is append-only: % is not allowed', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS cases_accountchange_no_update ON cases_accountchange;
+CREATE TRIGGER cases_accountchange_no_update BEFORE UPDATE OR DELETE ON cases_accountchange
+    FOR EACH ROW EXECUTE FUNCTION cases_accountchange_append_only();
+"""
+
+DROP = """
+DROP TRIGGER IF EXISTS cases_accountchange_no_update ON cases_accountchange;
+DROP FUNCTION IF EXISTS cases_accountchange_append_only();
+"""
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE, params=None)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,4 +89,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('household',), name='one_pending_account_change', violation_error_message='该家庭已有一项待确认的收款账户变更。')],
             },
         ),
+        migrations.RunPython(forwards, backwards),
     ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cases import scoping, services
+from cases import payee, scoping, services
 from cases.list_fields import encrypted_fields
 from cases.models import Appraisal, Case, HomeVisit, Objection, Person, VerificationReport
 from cases.permissions import Role
@@ -80,4 +80,6 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
     rows = list(_queue(request.user)[start:start + QUEUE_PAGE_SIZE + 1])
     return render(request, "cases/leader_queue.html", {
         "cases": rows[:QUEUE_PAGE_SIZE], "number": number,
-        "has_next": len(rows) > QUEUE_PAGE_SIZE, "page_size": QUEUE_PAGE_SIZE})
+        "has_next": len(rows) > QUEUE_PAGE_SIZE, "page_size": QUEUE_PAGE_SIZE,
+        # Payee-account changes waiting for a leader of these townships (cases.payee).
+        "account_changes_waiting": payee.pending_for(request.user).count()})

@@ -354,3 +354,61 @@ def test_the_api_cannot_change_a_household_and_returns_no_account(client, househ
     body = client.get(url).content.decode()
     assert OLD_ACCOUNT not in body and "bank_account" not in body
     assert stored(household) == ORIGINAL
+
+
+def test_the_leaders_queue_counts_the_changes_waiting_for_them(client, household, clerk_a,
+                                                               leader_a):
+    client.force_login(leader_a)
+    assert "待确认的收款账户变更（0）" in page_text(client.get(reverse("leader_queue")))
+    request_change(household, clerk_a)
+    assert "待确认的收款账户变更（1）" in page_text(client.get(reverse("leader_queue")))
+
+
+def test_the_leaders_list_and_the_household_page_run_as_many_statements_for_more_changes(
+        client, household, clerk_a, leader_a, leader_a2, village_a):
+    """No N+1: one pending change or three, the same number of statements per page."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import HouseholdFactory
+
+    def count(url):
+        client.get(url)  # fills the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    client.force_login(leader_a)
+    first = request_change(household, clerk_a)
+    few = (count(reverse("account_changes")), count(household.get_absolute_url()))
+    payee.account_change_refuse(change=first, by=leader_a, reason="不符。")
+    request_change(household, leader_a2)
+    for _ in range(2):
+        other = HouseholdFactory(village=village_a, members=1)
+        request_change(other, clerk_a)
+    many = (count(reverse("account_changes")), count(household.get_absolute_url()))
+    assert many == few
+    assert "不符" in page_text(client.get(household.get_absolute_url()))
+
+
+@pytest.mark.clause("S17")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigger exists on PostgreSQL")
+def test_postgresql_refuses_rewriting_or_deleting_an_account_change(household, clerk_a,
+                                                                    leader_a):
+    """Guards the trigger of migration 0014 (cases_accountchange_append_only)."""
+    from django.db import DatabaseError, transaction
+
+    change = request_change(household, clerk_a)
+    for statement in ("UPDATE cases_accountchange SET reason = 'x' WHERE id = %s",
+                      "UPDATE cases_accountchange SET status = 'confirmed', reason = 'x' "
+                      "WHERE id = %s",
+                      "DELETE FROM cases_accountchange WHERE id = %s"):
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(statement, [change.pk])
+    payee.account_change_confirm(change=change, by=leader_a)  # the decision, once
+    with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+          connection.cursor() as cursor):
+        cursor.execute("UPDATE cases_accountchange SET status = 'refused' WHERE id = %s",
+                       [change.pk])
+    change.refresh_from_db()
+    assert change.reason != "x" and change.status == AccountChange.Status.CONFIRMED
