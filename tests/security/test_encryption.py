@@ -267,7 +267,7 @@ def test_a_pg_dump_of_the_demo_holds_no_id_number_phone_or_bank_account_in_clear
     make_user("verifier_b", Role.VERIFIER, townships=[township(TOWNSHIP_B)])
     seed_all()
     household = Household.objects.order_by("pk").first()
-    household.bank_account = "6228480402564890018"  # the demo leaves accounts empty
+    household.bank_account = "6228480402564890018"
     household.save()
     numbers = list(Person.objects.values_list("id_number", flat=True))
     phones = [p for p in Person.objects.values_list("phone", flat=True) if p]
