@@ -21,6 +21,7 @@ fields themselves.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases import idnumber
@@ -200,12 +201,17 @@ def account_change_refuse(*, change: AccountChange | int, by, reason: str) -> Ac
     return change
 
 
-def pending_for(user):
-    """Pending changes of the households of the user's townships, oldest first (leaders)."""
+def pending_in(townships) -> QuerySet[AccountChange]:
+    """Pending changes of the households of these townships (ids), oldest first."""
+    return (AccountChange.objects
+            .filter(status=AccountChange.Status.PENDING, household__township_id__in=townships)
+            .order_by("requested_at", "id"))
+
+
+def pending_for(user) -> QuerySet[AccountChange]:
+    """Pending changes of the households of the user's townships, with what the leader's list
+    shows (leaders)."""
     from cases import scoping
 
-    return (AccountChange.objects
-            .filter(status=AccountChange.Status.PENDING,
-                    household__township_id__in=sorted(scoping.township_ids(user)))
-            .select_related("household__head", "household__village", "requested_by")
-            .order_by("requested_at", "id"))
+    return pending_in(sorted(scoping.township_ids(user))).select_related(
+        "household__head", "household__village", "requested_by")
