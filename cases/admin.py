@@ -1,7 +1,8 @@
 """Admin for the district bureau and system administrators (Chinese labels from the models).
 
-Case state is never edited here: the FSM field is protected and read-only; moves go through
-the services on the case page.
+Cases are never edited here: every field of a case is read-only for everyone, superusers
+included; moves and corrections go through the services, which write the trail. A household's
+payee account is read-only too (it changes only through `cases.payee`).
 """
 
 from django.contrib import admin
@@ -14,6 +15,7 @@ from cases import (  # noqa: F401  (their registrations)
 from cases.admin_base import ReadOnlyAdmin
 from cases.models import (
     AccessLog,
+    AccountChange,
     Appraisal,
     Case,
     CaseEvent,
@@ -92,12 +94,42 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
+    """The payee account is read-only here: it changes only through `cases.payee` (asked for by
+    a clerk or leader of the township, confirmed by another leader, kept on record)."""
+
     list_display = ["id", "head", "village", "hukou_type", "updated_at"]
+    readonly_fields = ["bank_name", "masked_account", "bank_payee"]
+    exclude = ["bank_account"]
     list_filter = ["village__township", "hukou_type"]
     search_fields = ["head__name", "address"]
     raw_id_fields = ["head", "village"]
     inlines = [MembershipInline]
     list_select_related = ["head", "village"]
+
+    @admin.display(description="银行账号")
+    def masked_account(self, obj):
+        from cases.idnumber import mask_account
+
+        return mask_account(obj.bank_account)
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(ReadOnlyAdmin):
+    """Payee-account changes (append-only); account numbers shown masked."""
+
+    list_display = ["requested_at", "household", "status", "fields", "requested_by",
+                    "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["household__head", "household__village", "requested_by",
+                           "decided_by"]
+    exclude = ["values"]
+    readonly_fields = ["change_lines"]
+
+    @admin.display(description="变更内容")
+    def change_lines(self, obj):
+        from cases.payee import describe
+
+        return "；".join(describe(obj))
 
 
 @admin.register(Person)
@@ -159,10 +191,14 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ["number", "kind", "status", "township", "village", "applied_at"]
     list_filter = ["kind", "status", "township"]
     search_fields = ["number", "applicant__name"]
-    readonly_fields = ["status", "number", "township", "household", "applicant", "village",
-                       "created_by", "accepted_at", "decided_at", "applied_at"]
     inlines = [DeadlineInline]
     list_select_related = ["township", "village"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Every field, for everyone (superusers too): the procedure's fields
+        (`WORKFLOW_OWNED_FIELDS`) change only through the services, which write the trail; the
+        others say who and where. A field added to `Case` later is read-only here too."""
+        return [f.name for f in Case._meta.concrete_fields if f.editable or f.name == "status"]
 
     def has_add_permission(self, request):
         return False

@@ -279,4 +279,45 @@ def seed_all(stdout=None) -> dict:
     seed_verification(by=users["bureau"])
     cases = seed_cases(users, households)
     seed_verification(by=users["bureau"])
+    seed_payee_accounts(users, households)
     return {"users": users, "households": households, "cases": cases}
+
+
+def _demo_card_scan():
+    """A placeholder "scan" of a bank card (a grey card on white, PNG): demo data only."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), "white")
+    ImageDraw.Draw(image).rounded_rectangle((40, 40, 600, 360), radius=24, fill=(200, 200, 200))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return SimpleUploadedFile("demo-card.png", out.getvalue(), content_type="image/png")
+
+
+def seed_payee_accounts(users: dict, households: list[Household]) -> None:
+    """Payee accounts for township A's households (demo numbers, not real accounts) and one
+    account change asked for by clerk_a, waiting for leader_a's confirmation. Idempotent."""
+    from cases.models import AccountChange, Case
+    from cases.payee import account_change_request
+    from cases.workflow import CaseStatus
+
+    pool = [h for h in households if h.village.township.code == TOWNSHIP_A]
+    for household in pool:
+        if not household.bank_account:
+            household.bank_name = "临沂农商银行兰山支行"
+            household.bank_account = f"62231900{household.pk:011d}"
+            household.save(update_fields=["bank_name", "bank_account"])
+    if not pool or AccountChange.objects.exists():
+        return
+    approved = (Case.objects.filter(township__code=TOWNSHIP_A, status=CaseStatus.APPROVED)
+                .order_by("pk").first())
+    household = approved.household if approved is not None else pool[0]
+    household.refresh_from_db()
+    account_change_request(
+        household=household, bank_name="中国农业银行临沂兰山支行",
+        bank_account=f"62284800{household.pk:011d}",
+        reason="原银行卡遗失，已在农业银行补办新卡（演示数据）。", scan=_demo_card_scan(),
+        by=users["clerk_a"])

@@ -13,6 +13,9 @@ end is read from the case trail (sign-off, suspension, resumption, termination e
 past month's roster is the same whenever it is made; the amount is the one in force at the end
 of the month (the last sign-off or adjustment). Households whose payment starts, is suspended
 or ends during the month are marked in the remark column: the township decides a part month.
+The account printed is the household's confirmed payee account when the roster is made (a
+change waiting for a leader's confirmation is not used, `cases.payee`); a row whose account was
+changed (confirmed) since the month began is marked "本月收款账户已变更".
 
 The workbook is written with openpyxl's write-only mode from a database cursor, so memory
 stays bounded whatever the township's size (the cursor is read in one thread while the rows
@@ -58,7 +61,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from cases import crypto, scoping
-from cases.models import Case, CaseEvent, Township
+from cases.models import AccountChange, Case, CaseEvent, Township
 from cases.permissions import Role
 from cases.workflow import ENTITLEMENT_KINDS, CaseKind, CaseStatus
 from cases.xlsx import text_row
@@ -229,8 +232,21 @@ def _roster_read():
         yield
 
 
+def account_changed_cases(township: Township, year: int, month: int) -> frozenset[int]:
+    """The roster's cases whose household's payee account was changed (a change confirmed,
+    `cases.payee`) since the month began: the account printed is not the one in force when
+    the previous month ended. One statement, whatever the roster's size; a change still
+    waiting for its confirmation does not count (the roster pays the confirmed account)."""
+    start, end = month_bounds(year, month)
+    changed = AccountChange.objects.filter(status=AccountChange.Status.CONFIRMED,
+                                           decided_at__gte=start).values("household_id")
+    return frozenset(_candidates(township, end).filter(household_id__in=changed)
+                     .values_list("pk", flat=True))
+
+
 def rows_from_trail(trail: Iterable[tuple], *, start: dt.datetime,
-                    decrypt: Callable[[str], str]) -> Iterator[tuple]:
+                    decrypt: Callable[[str], str],
+                    account_changed: frozenset[int] = frozenset()) -> Iterator[tuple]:
     """The roster's rows in order, from `_trail_rows`, as printed from the second column on:
     (village, case number, kind, payee's name, payee's full ID number, bank, account number,
     persons covered, monthly amount, remark or None).
@@ -240,12 +256,13 @@ def rows_from_trail(trail: Iterable[tuple], *, start: dt.datetime,
     the status at the month's start (`start`) and end is that of the last payment event before
     each, a sign-off or resumption during the month starts payment, a case without any
     payment event is taken at its current status; the amount is that of the last sign-off or
-    adjustment. Only the payee's ID number and the account number are decrypted.
+    adjustment. Only the payee's ID number and the account number are decrypted. Cases in
+    `account_changed` (`account_changed_cases`) are marked "本月收款账户已变更".
     """
     approved, suspended, terminated = S.APPROVED.value, S.SUSPENDED.value, S.TERMINATED.value
     status_actions, amount_actions = frozenset(PAYMENT_STATUS_ACTIONS), frozenset(AMOUNT_ACTIONS)
     kinds = {kind.value: kind.label for kind in CaseKind}
-    for _pk, group in groupby(trail, key=itemgetter(0)):
+    for pk, group in groupby(trail, key=itemgetter(0)):
         events = list(group)
         (_, status, kind, number, persons, approved_amount, village, bank, account, head_id,
          head_name, head_id_number, applicant_name, applicant_id_number) = events[0][:14]
@@ -272,6 +289,8 @@ def rows_from_trail(trail: Iterable[tuple], *, start: dt.datetime,
             notes.append("本月终止保障")
         if at_end is None:
             notes.append("无审批轨迹，按当前状态列入")
+        if pk in account_changed:
+            notes.append("本月收款账户已变更")
         if head_id is None:
             notes.append("未登记户主，所列为申请人")
             payee, id_number = applicant_name, applicant_id_number
@@ -304,6 +323,7 @@ def write_roster(township: Township, year: int, month: int, out: IO[bytes] | str
     # instead of running the roster's query twice; the last report gives the exact number.
     expected = _candidates(township, end).count() if progress is not None else 0
     decrypt = crypto.decrypt
+    changed = account_changed_cases(township, year, month)
 
     def read() -> Iterator[tuple]:
         with _roster_read():
@@ -318,7 +338,8 @@ def write_roster(township: Township, year: int, month: int, out: IO[bytes] | str
     made_by = f"，导出人：{by.username}" if by is not None else ""
     with closing(read()) as trail:
         count, persons, total = write_workbook(
-            out, trail, rows_of=lambda rows: rows_from_trail(rows, start=start, decrypt=decrypt),
+            out, trail, rows_of=lambda rows: rows_from_trail(rows, start=start, decrypt=decrypt,
+                                                 account_changed=changed),
             sheet=f"{year}年{month:02d}月",
             title=(f"兰山区{township.name}{year}年{month}月城乡最低生活保障金、"
                    "特困人员救助供养金发放花名册"),

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from cases import idnumber
 from cases.households import KNOWN_KEEP, KNOWN_UPDATE, KnownPersonMismatch
 from cases.models import (
+    PAYEE_FIELDS,
     DisabilityGrade,
     DisabilityType,
     Gender,
@@ -23,11 +24,19 @@ from cases.models.people import phone_validator
 class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
-        fields = ["village", "address", "hukou_type", "bank_name", "bank_account", "note"]
+        fields = ["village", "address", "hukou_type", "bank_name", "bank_account", "bank_payee",
+                  "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, villages, **kwargs):
+    def __init__(self, *args, villages, bank: bool = True, **kwargs):
+        """`bank`: whether the payee account is asked for — only when a window clerk registers
+        a new household. An existing household's account changes only through
+        `cases.payee` (two people, on record): the edit form has no such fields, so posted
+        values are ignored."""
         super().__init__(*args, **kwargs)
+        if not bank:
+            for name in PAYEE_FIELDS:
+                del self.fields[name]
         self.fields["village"].queryset = villages
         self.fields["village"].label_from_instance = (
             lambda v: f"{v.township.name} · {v.short_name}"

@@ -23,7 +23,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cases import idnumber
+from cases.errors import CaseActionError
 from cases.models import Case, Household, Membership, Person, PersonChange, Relationship
+from cases.payee import household_bank_guard
 from cases.workflow import LIVE_STATUSES, CaseStatus
 
 PERSON_FIELDS = ("name", "phone", "hukou_type", "disability_grade", "disability_type",
@@ -175,11 +177,16 @@ def household_save(*, household: Household, members: list[dict], by=None,
         The saved household. Nothing is written if any rule fails.
 
     Raises:
-        HouseholdError: a person is a current member of another household, or a person
-            moving in would leave two live 低保/特困 cases covering one household
-            (`refuse_double_benefit`).
+        HouseholdError: a person is a current member of another household, a person moving
+            in would leave two live 低保/特困 cases covering one household
+            (`refuse_double_benefit`), or the household's payee account would be set or
+            changed outside `cases.payee`.
         KnownPersonMismatch: registered people whose details differ, not yet confirmed.
     """
+    try:
+        household_bank_guard(household, by)
+    except CaseActionError as exc:
+        raise HouseholdError(exc.message) from exc
     current = {}
     if household.pk is not None:
         # The household row first, then the people: the order of the case services

@@ -116,6 +116,16 @@ def mask_phone(phone: str | None) -> str:
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
+def mask_account(account: str | None) -> str:
+    """A bank account number as pages show it: 6217 **** 0123 style (first and last four)."""
+    if not account:
+        return ""
+    digits = "".join(str(account).split())
+    if len(digits) <= 8:
+        return "*" * max(len(digits) - 4, 0) + digits[-4:]
+    return f"{digits[:4]}{'*' * (len(digits) - 8)}{digits[-4:]}"
+
+
 def make_number(region: str, born: dt.date, order: int) -> str:
     """Compose a valid number from a region code, a birth date and a 3-digit order code.
 

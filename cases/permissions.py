@@ -142,3 +142,31 @@ def can_give_emergency_aid(case, user) -> bool:
 
 def can_record_authorization(case, user) -> bool:
     return _role_in_township(case, user, Role.CLERK)
+
+
+# --- A household's payee account (bank, account number, payee) ------------------------------
+# Changed only by the window clerks and leaders of the household's township, confirmed by a
+# leader of that township who is not the requester (two people). Never by a village assistant,
+# never by district staff, never in the admin.
+PAYEE_ACCOUNT_ROLES = frozenset({Role.CLERK, Role.LEADER})
+
+
+def can_request_account_change(household, user) -> bool:
+    from cases import scoping
+
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if not scoping.has_role(user, *PAYEE_ACCOUNT_ROLES):
+        return False
+    return household.township_id in scoping.township_ids(user)
+
+
+def can_decide_account_change(change, user) -> bool:
+    """A leader of the household's township (the service also refuses the requester)."""
+    from cases import scoping
+
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if not scoping.has_role(user, Role.LEADER):
+        return False
+    return change.household.township_id in scoping.township_ids(user)

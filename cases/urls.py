@@ -110,3 +110,17 @@ from cases.views import start  # noqa: E402
 urlpatterns += [
     path("start/", start.start, name="start"),
 ]
+
+# A household's payee account: requested by a clerk or leader, confirmed by another leader.
+from cases.views import payee  # noqa: E402
+
+urlpatterns += [
+    path("households/<int:pk>/account/", payee.household_account, name="household_account"),
+    path("households/account-changes/", payee.account_changes, name="account_changes"),
+    path("households/account-changes/<int:pk>/confirm/", payee.account_change_confirm,
+         name="account_change_confirm"),
+    path("households/account-changes/<int:pk>/refuse/", payee.account_change_refuse,
+         name="account_change_refuse"),
+    path("households/account-changes/<int:pk>/scan/", payee.account_change_scan,
+         name="account_change_scan"),
+]

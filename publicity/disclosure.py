@@ -50,6 +50,8 @@ WITHHELD: dict[str, str] = {
     "Person.occupation": "职业/就业情况",
     "Household.address": "家庭住址",
     "Household.bank_account": "银行账号",
+    "Household.bank_name": "开户银行",
+    "Household.bank_payee": "账户户名",
     "Household.note": "家庭备注",
     "Case.hardship": "申请理由/困难情况",
     "Case.review_opinion": "审核意见",

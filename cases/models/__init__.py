@@ -30,6 +30,7 @@ from .org import (
     VillageKind,
     VillageUserObjectPermission,
 )
+from .payee import PAYEE_FIELDS, AccountChange
 from .people import (
     DisabilityGrade,
     DisabilityType,
@@ -73,6 +74,8 @@ from .verification import (
 )
 
 __all__ = [
+    "AccountChange",
+    "PAYEE_FIELDS",
     "Appraisal",
     "CalendarYear",
     "Case",

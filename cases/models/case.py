@@ -16,6 +16,17 @@ from cases.workflow import (
 from .org import Township, Village
 from .people import Household, Membership, Person
 
+# The fields the procedure owns: set only by the services of `cases.services` (each writing its
+# event on the trail), never edited by hand — read-only in the admin for everyone, superusers
+# included (`cases.admin.CaseAdmin`). The other fields say who and where (number, household,
+# applicant, township, village, created_by) and are read-only there too.
+WORKFLOW_OWNED_FIELDS = (
+    "status", "kind", "hardship", "applied_at", "accepted_at", "decided_at",
+    "proposed_amount", "approved_amount", "covered_persons", "review_opinion",
+    "decision_reason", "reported_at", "aid_given_at", "aid_amount", "aid_reason",
+    "paperwork_complete",
+)
+
 
 class Case(CaseWorkflow):
     """An application and, once approved, the household's live entitlement."""

@@ -73,6 +73,7 @@ EVENT_LABELS = {
     "publicity_posted": "确认公示张贴",
     "objection_handled": "登记异议处理情况",
     "appraisal_scan_filed": "上传民主评议记录扫描件",
+    "payee_account_changed": "收款账户变更（经分管领导确认）",
 }
 
 

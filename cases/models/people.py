@@ -205,6 +205,10 @@ class Household(models.Model):
     )
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account = crypto.EncryptedCharField("银行账号", max_length=40, blank=True)
+    # Blank: the household head is the account holder. `db_default` keeps bulk loads that
+    # name their columns (cases.scale) working.
+    bank_payee = models.CharField("账户户名（收款人）", max_length=40, blank=True, default="",
+                                  db_default="", help_text="空白表示户主本人。")
     note = models.TextField("备注", blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -50,7 +50,7 @@ from cases.workflow import AUTHORIZATION_KINDS
 from documents.kinds import DocumentKind
 
 DRAFT_KEY = "acceptance_draft"
-HOUSEHOLD_FIELDS = ("address", "hukou_type", "bank_name", "bank_account", "note")
+HOUSEHOLD_FIELDS = ("address", "hukou_type", "bank_name", "bank_account", "bank_payee", "note")
 MEMBER_KEYS = ("name", "id_number", "relationship", "phone", "hukou_type", "disability_grade",
                "disability_type", "health", "labour_capacity", "occupation",
                "known", "known_ref")  # the last two: a registered person's confirmation

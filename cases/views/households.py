@@ -14,13 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from cases import idnumber, scoping
+from cases import idnumber, payee, scoping
 from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.households import HouseholdError, KnownPersonMismatch, household_save, mask_name
 from cases.list_fields import encrypted_fields
 from cases.models import AccessLog, Household, Membership, Person
-from cases.permissions import Role
+from cases.permissions import Role, can_request_account_change
+from cases.views.payee import rows_of
 
 # The list counts at most this many households (40 pages); beyond it the pager says so.
 COUNT_CAP = 1_000
@@ -161,6 +162,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "household": household,
         "members": household.current_members(),
         "can_edit": scoping.can_edit_household(request.user, household),
+        "can_change_account": can_request_account_change(household, request.user),
+        "account": [(payee.FIELD_LABELS[n], payee.shown(n, getattr(household, n)))
+                    for n in payee.PAYEE_FIELDS],
+        "account_changes": rows_of(household.account_changes.select_related(
+            "requested_by", "decided_by")),
         "cases": household.cases.select_related("applicant").order_by("-applied_at"),
         "can_apply": scoping.has_role(request.user, Role.CLERK, Role.LEADER)
         and scoping.in_township(request.user, household.village.township_id),
@@ -180,9 +186,11 @@ def _edit(request: HttpRequest, household: Household | None) -> HttpResponse:
                 "occupation": p.occupation,
             })
     villages = scoping.villages_for(request.user).select_related("township")
+    # The payee account is asked for only when a clerk registers a household (cases.payee).
+    bank = household is None and scoping.has_role(request.user, Role.CLERK)
     status = 200
     if request.method == "POST":
-        form = HouseholdForm(request.POST, instance=household, villages=villages)
+        form = HouseholdForm(request.POST, instance=household, villages=villages, bank=bank)
         # A mutable copy: a refused save of registered people writes each row's comparison
         # reference back into the form (`show_known_people`).
         formset = MemberFormSet(request.POST.copy(), initial=initial_members, prefix="m")
@@ -204,7 +212,7 @@ def _edit(request: HttpRequest, household: Household | None) -> HttpResponse:
                 messages.success(request, "家庭信息已保存。")
                 return redirect(saved)
     else:
-        form = HouseholdForm(instance=household, villages=villages)
+        form = HouseholdForm(instance=household, villages=villages, bank=bank)
         formset = MemberFormSet(initial=initial_members, prefix="m")
     return render(request, "cases/household_form.html", {
         "form": form, "formset": formset, "household": household,

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cases import scoping, services
+from cases import payee, scoping, services
 from cases.list_fields import encrypted_fields
 from cases.models import Appraisal, Case, HomeVisit, Objection, Person, VerificationReport
 from cases.permissions import Role
@@ -18,11 +18,10 @@ from cases.workflow import CaseStatus
 QUEUE_PAGE_SIZE = 25  # cases with their evidence per page: the template is most of the time
 
 
-def _queue(user):
+def _queue(townships: list[int]):
     """The cases awaiting the sign-off of the user's townships (the township that approves,
     S1), nearest decision deadline first (S4), read in order through the index (township,
     status, next_due_at, -applied_at, -id)."""
-    townships = list(scoping.townships_for(user).values_list("pk", flat=True))
     return (Case.objects
             .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships)
             .select_related("applicant", "village")
@@ -77,7 +76,10 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
     except ValueError:
         number = 1
     start = (number - 1) * QUEUE_PAGE_SIZE
-    rows = list(_queue(request.user)[start:start + QUEUE_PAGE_SIZE + 1])
+    townships = list(scoping.townships_for(request.user).values_list("pk", flat=True))
+    rows = list(_queue(townships)[start:start + QUEUE_PAGE_SIZE + 1])
     return render(request, "cases/leader_queue.html", {
         "cases": rows[:QUEUE_PAGE_SIZE], "number": number,
-        "has_next": len(rows) > QUEUE_PAGE_SIZE, "page_size": QUEUE_PAGE_SIZE})
+        "has_next": len(rows) > QUEUE_PAGE_SIZE, "page_size": QUEUE_PAGE_SIZE,
+        # Payee-account changes waiting for a leader of these townships (cases.payee).
+        "account_changes_waiting": payee.pending_in(townships).count()})

@@ -28,3 +28,15 @@ def test_the_demo_builds_cases_in_every_state_and_is_idempotent():
     assert again["cases"] == [] and len(built["cases"]) == counts[1]
     assert (Household.objects.count(), Case.objects.count(),
             ConfidentialityAgreement.objects.count()) == counts
+
+
+def test_the_demo_shows_one_account_change_waiting_for_the_leader():
+    from cases.models import AccountChange
+
+    built = seed_all()
+    change = AccountChange.objects.get()
+    assert change.status == AccountChange.Status.PENDING
+    assert change.requested_by == built["users"]["clerk_a"]
+    assert change.household.bank_account and change.old["bank_account"]
+    seed_all()
+    assert AccountChange.objects.count() == 1

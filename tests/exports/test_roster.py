@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 import tracemalloc
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from cases import exports
-from tests.exports.conftest import at
+from tests.exports.conftest import SH, at
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +211,65 @@ def test_a_case_without_a_trail_is_taken_at_its_current_status(spring, township_
     row = by_number(rows)[legacy.number]
     assert row[9] == 500
     assert row[10] == "无审批轨迹，按当前状态列入"
+
+
+# --- A changed payee account (cases.payee) -------------------------------------------------
+
+def test_the_roster_pays_the_confirmed_account_and_marks_a_change_of_the_month(
+        spring, township_a, staff):
+    """Guards `exports.account_changed_cases` (the "本月收款账户已变更" remark) and that a
+    change waiting for the leader leaves the roster on the confirmed account."""
+    from cases import payee
+    from tests.security.world import pdf_upload
+
+    household = spring["april"].household
+    number = spring["april"].number
+    with at(2025, 6, 10):
+        change = payee.account_change_request(
+            household=household, bank_name="中国农业银行临沂兰山支行",
+            bank_account="6228480000007654321", reason="原银行卡遗失。", scan=pdf_upload(),
+            by=staff["clerk"])
+    _, _, rows, _ = roster(township_a, 2025, 6)
+    row = by_number(rows)[number]
+    assert (row[6], row[7]) == ("临沂农商银行", "6200000000000000001")  # still the old one
+    assert row[10] in ("", None)
+
+    with at(2025, 6, 15):
+        payee.account_change_confirm(change=change, by=staff["leader"])
+    _, _, rows, _ = roster(township_a, 2025, 6)
+    row = by_number(rows)[number]
+    assert (row[6], row[7]) == ("中国农业银行临沂兰山支行", "6228480000007654321")
+    assert row[10] == "本月收款账户已变更"
+    others = [r for r in rows if r[2] != number]
+    assert others and all("收款账户" not in (r[10] or "") for r in others)
+    _, _, july, _ = roster(township_a, 2025, 7)
+    assert "收款账户" not in (by_number(july)[number][10] or "")
+
+
+def test_a_change_confirmed_on_the_first_of_the_month_is_marked_and_the_day_before_is_not(
+        spring, township_a, staff):
+    """The month's edge: a change confirmed at 00:00 on 1 June is June's, one confirmed at
+    23:59 on 31 May is May's."""
+    from cases import payee
+    from tests.security.world import pdf_upload
+
+    first, last = spring["april"], spring["suspended_june"]
+    for case, moment, account in ((first, (2025, 6, 1, 0), "6228480000000000001"),
+                                  (last, (2025, 5, 31, 23), "6228480000000000002")):
+        with at(*moment[:3], moment[3]):
+            change = payee.account_change_request(
+                household=case.household, bank_name="中国农业银行", bank_account=account,
+                reason="换卡。", scan=pdf_upload(), by=staff["clerk"])
+        with time_machine.travel(dt.datetime(*moment, 0 if moment[3] == 0 else 59,
+                                             tzinfo=SH), tick=False):
+            payee.account_change_confirm(change=change, by=staff["leader"])
+    _, _, june, _ = roster(township_a, 2025, 6)
+    listed = by_number(june)
+    assert "本月收款账户已变更" in (listed[first.number][10] or "")
+    assert "收款账户" not in (listed[last.number][10] or "")
+
+
+def test_the_changed_account_look_up_is_one_statement(spring, township_a):
+    with CaptureQueriesContext(connection) as queries:
+        exports.account_changed_cases(township_a, 2025, 6)
+    assert len(queries) == 1

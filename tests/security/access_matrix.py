@@ -18,6 +18,7 @@ How to add a URL (one line in `ENTRIES`)
   emergency_reported, aid_given), "document", "district_report",
   "batch", "objection", "appraisal_record", "verification_request", "verification_report",
   "photo", "attachment", "notification" (the clerk's), "export_job" (the clerk's),
+  "account_change" (a pending change of the household's payee account, asked by the clerk),
   "spot_check", "spot_check_item" (a spot check of township A drawn by the bureau),
   "village_code", "verify_code", or None for a URL without an object. Other URL arguments
   (slugs such as `action`) go in `kwargs={...}`.
@@ -166,6 +167,18 @@ ENTRIES: dict[str, E] = {
     "household_edit": E("household",
         get="200: clerk assistant; 403: verifier leader district; 404: *",
         post="200: clerk assistant; 403: verifier leader district; 404: *"),
+    # A household's payee account (cases.payee): asked for by the township's clerk or leader,
+    # confirmed or refused by a leader other than the requester (the world's change was asked
+    # for by the clerk); an empty refusal has no reason and changes nothing.
+    "household_account": E("household",
+        get="200: clerk leader; 403: verifier assistant district; 404: *",
+        post="400: clerk leader; 403: verifier assistant district; 404: *"),
+    "account_changes": E(None, get="200: leader leader:other; 403: *", post=405),
+    "account_change_confirm": E("account_change", get=405,
+        post="404: other admins; 302: *", changes="leader"),
+    "account_change_refuse": E("account_change", get=405, post="404: other admins; 302: *"),
+    "account_change_scan": E("account_change",
+        get="200: clerk leader; 403: verifier assistant district; 404: *", post=405),
     "case_create": E("household",
         get="404: other admins; 200: *",
         post="404: other admins; 200: *"),

@@ -267,7 +267,7 @@ def test_a_pg_dump_of_the_demo_holds_no_id_number_phone_or_bank_account_in_clear
     make_user("verifier_b", Role.VERIFIER, townships=[township(TOWNSHIP_B)])
     seed_all()
     household = Household.objects.order_by("pk").first()
-    household.bank_account = "6228480402564890018"  # the demo leaves accounts empty
+    household.bank_account = "6228480402564890018"
     household.save()
     numbers = list(Person.objects.values_list("id_number", flat=True))
     phones = [p for p in Person.objects.values_list("phone", flat=True) if p]
@@ -287,3 +287,10 @@ def test_a_pg_dump_of_the_demo_holds_no_id_number_phone_or_bank_account_in_clear
     leaked = [n for n in numbers if n in dump] + [p for p in phones if p in dump]
     assert leaked == []
     assert "6228480402564890018" not in dump
+    # The demo's payee accounts and its pending account change (old and new numbers).
+    from cases.models import AccountChange
+
+    accounts = [a for a in Household.objects.values_list("bank_account", flat=True) if a]
+    change = AccountChange.objects.get()
+    accounts += [change.old["bank_account"], change.new["bank_account"]]
+    assert len(accounts) > 10 and [a for a in accounts if a in dump] == []

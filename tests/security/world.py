@@ -168,6 +168,12 @@ def build_objects(world: World) -> None:
                              by=u["clerk"], rows=0)
     exports.job_file(job["id"]).write_bytes(b"PK\x03\x04 roster")
     exports.update_job(job["id"], state=exports.JobState.DONE)
+    from cases import payee
+
+    account_change = payee.account_change_request(
+        household=cases["received"].household, bank_name="中国农业银行临沂兰山支行",
+        bank_account="6228480000007654321", reason="原银行卡遗失。", scan=pdf_upload("card.pdf"),
+        by=u["clerk"])
     from oversight.services import spot_check_draw
 
     today = timezone.localdate()
@@ -178,6 +184,7 @@ def build_objects(world: World) -> None:
         spot_check=spot_check,
         spot_check_item=spot_check.items.order_by("pk").first(),
         export_job=job["id"],
+        account_change=account_change,
         household=cases["received"].household,
         cases=cases,
         document=IssuedDocument.objects.filter(case=cases["approved"]).order_by("pk").first(),
