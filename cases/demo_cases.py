@@ -66,6 +66,26 @@ def build_case(state: str, *, household, clerk, verifier, leader, kind: str | No
     return case
 
 
+def calculation_params(case) -> dict:
+    """What a reviewer adds to the calculation of `case` in the demo: the applicant supported
+    (特困, fully self-caring, no capable supporter), or the expenditure (支出型)."""
+    from cases.verification.assessment import CareLevel
+
+    if case.kind == CaseKind.TEKUN:
+        return {"supported": {case.applicant_id: CareLevel.SELF},
+                "has_capable_supporter": False}
+    if case.kind == CaseKind.TEMP_EXPENDITURE:
+        return {"temp_expense": Decimal("3000.00")}
+    return {}
+
+
+def calculate(case, *, by, **params):
+    """The means test of `case` (保障金额计算) as of now: the proposal's amount comes from it."""
+    from cases.verification.services import assessment_record
+
+    return assessment_record(case=case, by=by, **{**calculation_params(case), **params})
+
+
 def _step(step, case, *, clerk, verifier, leader, traveller):
     today = timezone.localdate()
     if step == "authorize":
@@ -92,9 +112,9 @@ def _step(step, case, *, clerk, verifier, leader, traveller):
                                      conclusion="复查：存款为代管他人款项，予以更正。", by=verifier)
         return case
     if step == "propose":
-        return services.case_propose_approval(case=case, by=clerk, amount=Decimal("650.00"),
-                                              opinion="符合条件，同意纳入保障。",
-                                              covered_persons=1)
+        calculate(case, by=clerk)
+        return services.case_propose_approval(case=case, by=clerk,
+                                              opinion="符合条件，同意纳入保障。")
     if step == "object":
         services.objection_record(case=case, content="反映其子女有经营收入。", by=clerk,
                                   channel="phone")

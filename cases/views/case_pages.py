@@ -181,6 +181,18 @@ def _step_links(case: Case, user) -> dict[str, bool]:
 
 # --- 概况 --------------------------------------------------------------------------------------
 
+def _calculation_for_form(case: Case, action: str) -> dict | None:
+    """The calculation a proposal or adjustment would rest on, and why it is stale if it is
+    (`cases.proposal`): the form shows its figures instead of asking for them."""
+    from cases import proposal
+
+    if action not in ("propose_approval", "adjust"):
+        return None
+    latest = case.assessments.order_by("-version").first()
+    return {"assessment": latest,
+            "stale": proposal.stale_because(case, latest) if latest else ""}
+
+
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
                    evidence_forms=None, status: int = 200) -> HttpResponse:
     """The summary; `case_action` and `case_evidence` re-render it with a rejected form."""
@@ -196,7 +208,8 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         if spec is None:
             continue
         form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"])
-        actions.append({**item, "form": form})
+        actions.append({**item, "form": form,
+                        "calculation": _calculation_for_form(case, item["name"])})
     evidence = dict(evidence_forms or {})
     if missing and case.status in (CaseStatus.RECEIVED, *OPEN_STATES) and \
             can_record_authorization(case, user):
