@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.demo_cases import build_case, calculate
-from cases.models import Case, CaseEvent
+from cases.models import Case
 from cases.verification.assessment import AssetFacts
 from cases.workflow import CaseStatus
 from tests.factories import HouseholdFactory
@@ -73,10 +73,9 @@ def test_a_proposal_takes_its_amount_and_persons_from_the_calculation(village_a,
 def test_a_proposal_without_a_calculation_is_refused_and_nothing_changes(village_a, staff):
     """Guards `cases.proposal.current_calculation` (no calculation at all)."""
     case = _investigating(village_a, staff)
-    with pytest.raises(services.CaseActionError) as exc:
-        with time_machine.travel(T0, tick=False):
-            _propose(case, staff, amount=Decimal("650.00"), covered_persons=1,
-                     override_reason="按经验核定。")
+    with pytest.raises(services.CaseActionError) as exc, time_machine.travel(T0, tick=False):
+        _propose(case, staff, amount=Decimal("650.00"), covered_persons=1,
+                 override_reason="按经验核定。")
     assert "尚未进行保障金额计算" in exc.value.message
     assert _unchanged(case)
 
