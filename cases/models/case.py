@@ -84,6 +84,8 @@ class Case(CaseWorkflow):
             models.Index(fields=["township", "status", "next_due_at", "-applied_at", "-id"],
                          name="case_township_queue_idx"),
             models.Index(fields=["applicant", "kind"], name="case_applicant_kind_idx"),
+            models.Index(fields=["township", "status"], name="case_override_idx",
+                         condition=models.Q(amount_overridden=True)),
         ]
 
     def __str__(self) -> str:
