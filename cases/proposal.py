@@ -85,7 +85,8 @@ def current_calculation(case: Case) -> Assessment:
 
 
 def _failed_reasons(assessment: Assessment) -> str:
-    return "；".join(r["text"] for r in assessment.result.get("reasons", []) if not r["passed"])
+    return "；".join(r["text"].rstrip("。") for r in assessment.result.get("reasons", [])
+                    if not r["passed"])
 
 
 def bind(case: Case, *, amount: Decimal | None, covered_persons: int | None,
