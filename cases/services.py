@@ -709,6 +709,10 @@ def case_adjust(*, case: Case, by, reason: str, amount: Decimal | None = None,
     binding = proposal.bind(case, amount=amount, covered_persons=covered_persons,
                             override_reason=override_reason)
     old = case.approved_amount
+    if binding.amount == old:
+        raise CaseActionError("same_amount",
+                              f"调整后的金额与现有保障金额{old:.2f}元相同，无需调整。"
+                              "家庭情况有变化的，请先重新计算保障金额。")
     case.approved_amount = binding.amount
     case.decision_reason = reason
     proposal.apply(case, binding)

@@ -295,3 +295,29 @@ def test_the_api_refuses_an_unexplained_change_and_flags_an_explained_one(client
     body = response.json()
     assert body["amount_overridden"] is True and body["override_reason"] == "大病支出。"
     assert body["proposed_amount"] == "9999.00"
+
+
+@pytest.mark.clause("S16")
+def test_an_adjustment_to_the_same_amount_is_refused_in_chinese(village_a, staff):
+    case = build_case(S.APPROVED, household=HouseholdFactory(village=village_a, members=2),
+                      **staff)
+    with pytest.raises(services.CaseActionError) as exc:
+        services.case_adjust(case=case, by=staff["leader"], reason="复核。")
+    assert "无需调整" in exc.value.message
+    assert not case.events.filter(action="adjust").exists()
+
+
+@pytest.mark.clause("S16")
+def test_an_adjustment_takes_a_new_calculation_made_after_approval(village_a, staff):
+    from cases.models import IncomeType
+
+    case = build_case(S.APPROVED, household=HouseholdFactory(village=village_a, members=2),
+                      **staff)
+    wage = IncomeType.objects.filter(counted=True).first()
+    member = case.household.current_members()[0].person
+    assessment = calculate(case, by=staff["clerk"], extra_incomes=[
+        {"person": member, "type": wage, "monthly": Decimal("100.00"), "source": "务工"}])
+    assert assessment.amount < case.approved_amount
+    case = services.case_adjust(case=case, by=staff["leader"], reason="新增务工收入。")
+    assert case.approved_amount == assessment.amount and case.assessment == assessment
+    assert not case.amount_overridden
