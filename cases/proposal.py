@@ -47,22 +47,43 @@ def _cn_time(value) -> str:
     return f"{t.year}年{t.month}月{t.day}日{t:%H:%M}"
 
 
+def latest_calculation(case: Case) -> Assessment | None:
+    """The case's latest calculation, read with the latest evidence it must not be older than
+    (one statement: the case page asks it beside its other questions)."""
+    from django.db.models import OuterRef, Subquery
+
+    from cases.models import HomeVisit, VerificationReport
+
+    reports = VerificationReport.objects.filter(case_id=OuterRef("case_id")).order_by(
+        "-version", "-recorded_at")
+    visits = HomeVisit.objects.filter(case_id=OuterRef("case_id")).order_by(
+        "-recorded_at", "-pk")
+    return (case.assessments.order_by("-version")
+            .annotate(latest_report_id=Subquery(reports.values("pk")[:1]),
+                      latest_report_version=Subquery(reports.values("version")[:1]),
+                      latest_report_at=Subquery(reports.values("recorded_at")[:1]),
+                      latest_visit_at=Subquery(visits.values("recorded_at")[:1]))
+            .first())
+
+
 def stale_because(case: Case, assessment: Assessment) -> str:
-    """Why `assessment` is older than the case's evidence ('' when it is current).
+    """Why `assessment` (from `latest_calculation`) is older than the case's evidence ('' when
+    it is current).
 
     Current means: made at or after the latest verification (or recheck) report and the latest
     home visit were recorded, and (低保, 特困) computed from that latest report.
     """
-    report = case.verification_reports.order_by("-version", "-recorded_at").first()
-    visit = case.home_visits.order_by("-recorded_at", "-pk").first()
-    if report is not None:
-        if assessment.computed_at < report.recorded_at:
-            return (f"核对报告第{report.version}版录入于{_cn_time(report.recorded_at)}，"
+    report_at = assessment.latest_report_at
+    if report_at is not None:
+        if assessment.computed_at < report_at:
+            return (f"核对报告第{assessment.latest_report_version}版录入于{_cn_time(report_at)}，"
                     "晚于这次计算")
-        if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) and assessment.report_id != report.pk:
-            return f"这次计算不是依据最新的核对报告第{report.version}版"
-    if visit is not None and assessment.computed_at < visit.recorded_at:
-        return f"入户调查录入于{_cn_time(visit.recorded_at)}，晚于这次计算"
+        if case.kind in (CaseKind.DIBAO, CaseKind.TEKUN) and \
+                assessment.report_id != assessment.latest_report_id:
+            return f"这次计算不是依据最新的核对报告第{assessment.latest_report_version}版"
+    visit_at = assessment.latest_visit_at
+    if visit_at is not None and assessment.computed_at < visit_at:
+        return f"入户调查录入于{_cn_time(visit_at)}，晚于这次计算"
     return ""
 
 
@@ -72,7 +93,7 @@ def current_calculation(case: Case) -> Assessment:
     Raises:
         CaseActionError: there is none, or it is stale (Chinese message).
     """
-    latest = case.assessments.order_by("-version").first()
+    latest = latest_calculation(case)
     if latest is None:
         raise CaseActionError("no_calculation", NO_CALCULATION)
     why = stale_because(case, latest)

@@ -181,16 +181,14 @@ def _step_links(case: Case, user) -> dict[str, bool]:
 
 # --- 概况 --------------------------------------------------------------------------------------
 
-def _calculation_for_form(case: Case, action: str) -> dict | None:
-    """The calculation a proposal or adjustment would rest on, and why it is stale if it is
-    (`cases.proposal`): the form shows its figures instead of asking for them."""
-    from cases import proposal
-
+def _calculation_for_form(case: Case, action: str):
+    """The latest calculation, whose figures a proposal or adjustment takes (`cases.proposal`):
+    the form shows them instead of asking for them. Whether it is older than the evidence is
+    checked by the service on submit (read here, it would read the evidence tables a second
+    time: the page's answers read each once)."""
     if action not in ("propose_approval", "adjust"):
         return None
-    latest = case.assessments.order_by("-version").first()
-    return {"assessment": latest,
-            "stale": proposal.stale_because(case, latest) if latest else ""}
+    return {"assessment": case.assessments.order_by("-version").first()}
 
 
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
