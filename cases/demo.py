@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -177,7 +178,10 @@ def _household_members(rng, used, surname, shape) -> list[dict]:
     ]
 
 
-# (state, kind, days ago the history starts) for township A; B gets a few of its own.
+DEMO_OVERRIDE = {"covered_persons": 1, "amount": Decimal("500.00"),
+                 "override_reason": "另一名家庭成员已在外地纳入特困供养，本户按1人保障；"
+                                    "金额经镇街集体研究确定。"}
+# (state, kind, days ago the history starts[, override]) for township A; B gets a few.
 DEMO_CASES_A = [
     ("received", "dibao", 1),
     ("investigating", "dibao", 5),
@@ -187,6 +191,8 @@ DEMO_CASES_A = [
     ("in_publicity", "dibao", 3),
     ("awaiting_appraisal", "dibao", 20),
     ("awaiting_sign_off", "tekun", 18),
+    # The amount departs from the calculation, with the reason: flagged, signed one by one.
+    ("awaiting_sign_off", "dibao", 16, DEMO_OVERRIDE),
     ("approved", "dibao", 60),
     ("suspended", "dibao", 90),
     ("terminated", "dibao", 120),
@@ -216,10 +222,10 @@ def seed_cases(users: dict, households: list[Household]) -> list:
         if Case.objects.filter(township__code=code).exists():
             continue
         pool = [h for h in households if h.village.township.code == code]
-        for (state, kind, days_ago), household in zip(plan, pool, strict=False):
+        for (state, kind, days_ago, *override), household in zip(plan, pool, strict=False):
             built.append(build_case(state, household=household, clerk=clerk,
                                     verifier=verifier, leader=leader, kind=kind,
-                                    days_ago=days_ago))
+                                    days_ago=days_ago, override=override[0] if override else None))
     return built
 
 

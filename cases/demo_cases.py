@@ -46,8 +46,11 @@ EMERGENCY_STATES = {S.EMERGENCY_REPORTED, S.AID_GIVEN, S.CLOSED}
 
 
 def build_case(state: str, *, household, clerk, verifier, leader, kind: str | None = None,
-               days_ago: int = 25, applicant=None):
-    """A case of `household` driven to `state` through the services."""
+               days_ago: int = 25, applicant=None, override: dict | None = None):
+    """A case of `household` driven to `state` through the services.
+
+    The proposal's amount is the calculation's; `override` (``amount``, ``covered_persons``,
+    ``override_reason``) proposes other figures with a written reason instead."""
     state = CaseStatus(state)
     if kind is None:
         kind = CaseKind.TEMP_EMERGENCY if state in EMERGENCY_STATES else CaseKind.DIBAO
@@ -60,13 +63,39 @@ def build_case(state: str, *, household, clerk, verifier, leader, kind: str | No
         for step in PATHS[state]:
             traveller.shift(dt.timedelta(hours=2))
             case = _step(step, case, clerk=clerk, verifier=verifier, leader=leader,
-                         traveller=traveller)
+                         traveller=traveller, override=override or {})
     case.refresh_from_db()
     assert case.status == state, (case.status, state)
     return case
 
 
-def _step(step, case, *, clerk, verifier, leader, traveller):
+def calculation_params(case) -> dict:
+    """What a reviewer adds to the calculation of `case` in the demo: the person supported
+    (特困: the applicant, or else the first member unable to work; fully self-caring; no
+    capable supporter), or the expenditure (支出型)."""
+    from cases.verification.assessment import CareLevel, MemberFact, no_work_capacity_basis
+
+    if case.kind == CaseKind.TEKUN:
+        today = timezone.localdate()
+        people = [case.applicant] + [m.person for m in case.household.current_members()
+                                     if m.person_id != case.applicant_id]
+        supported = next((p for p in people if no_work_capacity_basis(MemberFact(
+            p.pk, p.name, p.age_on(today), disability_type=p.disability_type,
+            disability_grade=p.disability_grade))), case.applicant)
+        return {"supported": {supported.pk: CareLevel.SELF}, "has_capable_supporter": False}
+    if case.kind == CaseKind.TEMP_EXPENDITURE:
+        return {"temp_expense": Decimal("3000.00")}
+    return {}
+
+
+def calculate(case, *, by, **params):
+    """The means test of `case` (保障金额计算) as of now: the proposal's amount comes from it."""
+    from cases.verification.services import assessment_record
+
+    return assessment_record(case=case, by=by, **{**calculation_params(case), **params})
+
+
+def _step(step, case, *, clerk, verifier, leader, traveller, override=None):
     today = timezone.localdate()
     if step == "authorize":
         if case.kind not in AUTHORIZATION_KINDS:
@@ -92,9 +121,10 @@ def _step(step, case, *, clerk, verifier, leader, traveller):
                                      conclusion="复查：存款为代管他人款项，予以更正。", by=verifier)
         return case
     if step == "propose":
-        return services.case_propose_approval(case=case, by=clerk, amount=Decimal("650.00"),
+        calculate(case, by=clerk)
+        return services.case_propose_approval(case=case, by=clerk,
                                               opinion="符合条件，同意纳入保障。",
-                                              covered_persons=1)
+                                              **(override or {}))
     if step == "object":
         services.objection_record(case=case, content="反映其子女有经营收入。", by=clerk,
                                   channel="phone")

@@ -42,17 +42,30 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由（将写入告知书）", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+OVERRIDE_HELP = ("留空则按保障金额计算结果；填写的金额或人数与计算结果不一致，"
+                 "或计算结果为不符合条件而拟同意的，须写明理由，案件将被标注且不能批量审批。")
+
+
 class ProposeApprovalForm(forms.Form):
-    amount = forms.DecimalField(label="拟保障金额(元/月)", min_value=Decimal("0.01"),
-                                max_digits=10, decimal_places=2)
-    covered_persons = forms.IntegerField(label="保障人数", min_value=1, max_value=30)
+    """The amount and persons come from the calculation; typing them is an override."""
+
     opinion = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.DecimalField(label="改定拟保障金额(元/月)", required=False,
+                                min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
+                                help_text=OVERRIDE_HELP)
+    covered_persons = forms.IntegerField(label="改定保障人数", required=False, min_value=1,
+                                         max_value=30)
+    override_reason = forms.CharField(label="与计算结果不一致的理由", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AdjustForm(forms.Form):
-    amount = forms.DecimalField(label="调整后金额(元/月)", min_value=Decimal("0.01"),
-                                max_digits=10, decimal_places=2)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.DecimalField(label="改定调整后金额(元/月)", required=False,
+                                min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
+                                help_text=OVERRIDE_HELP)
+    override_reason = forms.CharField(label="与计算结果不一致的理由", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class GiveAidForm(forms.Form):

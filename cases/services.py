@@ -120,9 +120,9 @@ def available_actions(case: Case, user) -> list[dict]:
     return result
 
 
-def _transition(case: Case, name: str, by, *, action: str | None = None, note: str = "",
-                payload: dict | None = None) -> tuple[Case, str]:
-    """Check and perform transition `name` on a locked case, save it and write the event."""
+def _check_move(case: Case, name: str, by, *, conditions: bool = False):
+    """Refuse move `name` from the case's state, or by a user without the role and place;
+    with `conditions`, also when a condition not met by the action's own input fails."""
     method = getattr(case, name)
     meta = method._django_fsm
     label = None
@@ -137,6 +137,18 @@ def _transition(case: Case, name: str, by, *, action: str | None = None, note: s
         )
     if not meta.has_transition_perm(case, case.status, by):
         raise CaseActionError("forbidden", FORBIDDEN_MESSAGE)
+    if conditions:
+        failed = rules.failed_rules(case, [c for c in tr.conditions if not c.from_input])
+        if failed:
+            raise CaseActionError("condition", "；".join(failed))
+    return tr
+
+
+def _transition(case: Case, name: str, by, *, action: str | None = None, note: str = "",
+                payload: dict | None = None) -> tuple[Case, str]:
+    """Check and perform transition `name` on a locked case, save it and write the event."""
+    method = getattr(case, name)
+    tr = _check_move(case, name, by)
     _refuse_relative_conflict(case, by)
     if rules.applicant_not_already_covered in tr.conditions:
         _lock_households(case)
@@ -571,19 +583,38 @@ def case_complete_recheck(*, case: Case, by) -> Case:
 
 
 @transaction.atomic
-def case_propose_approval(*, case: Case, by, amount: Decimal, opinion: str,
-                          covered_persons: int | None = None) -> Case:
-    """The township's review opinion is to approve: 7-day publicity in the village (S6, S9)."""
+def case_propose_approval(*, case: Case, by, opinion: str, amount: Decimal | None = None,
+                          covered_persons: int | None = None,
+                          override_reason: str = "") -> Case:
+    """The township's review opinion is to approve: 7-day publicity in the village (S6, S9).
+
+    The amount and persons covered come from the case's current calculation (保障金额计算,
+    `cases.proposal`); figures that depart from it, or approving a household it finds
+    ineligible, need `override_reason`, go on the trail and flag the case.
+
+    Args:
+        amount / covered_persons: None for the calculation's figures.
+        override_reason: why the figures depart from the calculation.
+    """
+    from cases import proposal
+
     case = _lock(case)
     if not (opinion or "").strip():
         raise CaseActionError("opinion", "请填写审核意见。")
-    case.proposed_amount = Decimal(amount) if amount is not None else None
+    # The role and the state first: the calculation is asked only of whoever may propose.
+    _check_move(case, "propose_approval", by, conditions=True)
+    binding = proposal.bind(case, amount=amount, covered_persons=covered_persons,
+                            override_reason=override_reason)
+    case.proposed_amount = binding.amount
     case.review_opinion = opinion
-    case.covered_persons = covered_persons
+    proposal.apply(case, binding)
     now = timezone.now()
     case, _ = _transition(case, "propose_approval", by, note=opinion,
                           payload={"amount": case.proposed_amount,
-                                   "covered_persons": covered_persons})
+                                   "covered_persons": case.covered_persons,
+                                   "assessment": binding.assessment.pk,
+                                   "overridden": binding.overridden})
+    proposal.record_override(case, binding, by=by, action="propose_approval")
     _start_clock(case, DeadlineKind.PUBLICITY, DeadlineUnit.DAY, settings.PUBLICITY_DAYS,
                  "S6", now)
     if settings.PUBLICITY_PAUSES_DECISION_CLOCK:
@@ -656,10 +687,18 @@ def case_record_appraisal(*, case: Case, by, held_on: dt.date, place: str, chair
 
 
 @transaction.atomic
-def case_sign_off(*, case: Case, by, note: str = "") -> Case:
+def case_sign_off(*, case: Case, by, note: str = "", batch: bool = False) -> Case:
     """The leader in charge approves after a clean publicity (S7); 审核审批表 to the district
-    (S18)."""
+    (S18).
+
+    `batch`: signed from the leader queue with others; a case whose amount departs from its
+    calculation (`Case.amount_overridden`) is refused there and signed one by one.
+    """
     case = _lock(case)
+    if batch and case.amount_overridden:
+        from cases.proposal import BATCH_REFUSED
+
+        raise CaseActionError("override_batch", BATCH_REFUSED)
     now = timezone.now()
     case.decided_at = now
     case.approved_amount = case.proposed_amount
@@ -702,19 +741,37 @@ def case_withdraw(*, case: Case, by, note: str) -> Case:
 
 
 @transaction.atomic
-def case_adjust(*, case: Case, by, amount: Decimal, reason: str) -> Case:
-    """Change the monthly amount of a live entitlement (低保金调整告知书, S16)."""
+def case_adjust(*, case: Case, by, reason: str, amount: Decimal | None = None,
+                covered_persons: int | None = None, override_reason: str = "") -> Case:
+    """Change the monthly amount of a live entitlement (低保金调整告知书, S16).
+
+    Like a proposal, the new amount comes from the current calculation (`cases.proposal`);
+    a different amount needs `override_reason`, goes on the trail and flags the case.
+    """
+    from cases import proposal
+
     case = _lock(case)
     if not (reason or "").strip():
         raise CaseActionError("reason", "调整保障金必须写明理由。")
-    if amount is None or Decimal(amount) <= 0:
+    if amount is not None and Decimal(amount) <= 0:
         raise CaseActionError("amount",
                               "调整后的金额必须大于零；停发请使用“暂停发放”或“终止保障”。")
+    _check_move(case, "adjust", by, conditions=True)
+    binding = proposal.bind(case, amount=amount, covered_persons=covered_persons,
+                            override_reason=override_reason)
     old = case.approved_amount
-    case.approved_amount = Decimal(amount)
+    if binding.amount == old:
+        raise CaseActionError("same_amount",
+                              f"调整后的金额与现有保障金额{old:.2f}元相同，无需调整。"
+                              "家庭情况有变化的，请先重新计算保障金额。")
+    case.approved_amount = binding.amount
     case.decision_reason = reason
+    proposal.apply(case, binding)
     case, _ = _transition(case, "adjust", by, note=reason,
-                          payload={"old_amount": old, "new_amount": case.approved_amount})
+                          payload={"old_amount": old, "new_amount": case.approved_amount,
+                                   "assessment": binding.assessment.pk,
+                                   "overridden": binding.overridden})
+    proposal.record_override(case, binding, by=by, action="adjust")
     _issue(case, DocumentKind.ADJUSTMENT, by, extra={"change": "adjust", "old_amount": old})
     return case
 
@@ -815,7 +872,8 @@ def _start_review_clock(case: Case, start_at: dt.datetime) -> Deadline | None:
 
 @transaction.atomic
 def case_periodic_review(*, case: Case, by, outcome: str, note: str = "",
-                         amount: Decimal | None = None, reason: str = "") -> Case:
+                         amount: Decimal | None = None, reason: str = "",
+                         override_reason: str = "") -> Case:
     """Record a periodic review (动态管理) of an approved household and act on it.
 
     The review clock is settled (on time or late), the review is written to the trail, and
@@ -828,7 +886,8 @@ def case_periodic_review(*, case: Case, by, outcome: str, note: str = "",
         by: the township's leader in charge.
         outcome: ``continue``, ``adjust`` or ``stop`` (`ReviewOutcome`).
         note: what the review found.
-        amount: the new monthly amount (``adjust`` only).
+        amount: the new monthly amount (``adjust`` only; None for the calculation's).
+        override_reason: why the new amount departs from the calculation (``adjust``).
         reason: the reason for an adjustment or stop (required for those).
 
     Returns:
@@ -853,7 +912,8 @@ def case_periodic_review(*, case: Case, by, outcome: str, note: str = "",
                  payload={"outcome": outcome, "outcome_label": ReviewOutcome.LABELS[outcome],
                           "amount": amount, "reason": reason})
     if outcome == ReviewOutcome.ADJUST:
-        case = case_adjust(case=case, by=by, amount=amount, reason=reason)
+        case = case_adjust(case=case, by=by, amount=amount, reason=reason,
+                           override_reason=override_reason)
     elif outcome == ReviewOutcome.STOP:
         return case_terminate(case=case, by=by, reason=reason)
     _start_review_clock(case, now)

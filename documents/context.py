@@ -308,13 +308,38 @@ def _standard_in_force(case: Case) -> str | None:
         return None
 
 
+def _decided_calculation(case: Case) -> tuple[dict | None, dict | None]:
+    """The calculation the decided amount rests on (`Case.assessment`, else the latest one),
+    and the override when the amount departs from it (`cases.proposal`)."""
+    from cases.verification.selectors import assessment_document_data, assessment_for_document
+
+    if case.assessment_id:
+        calculation = assessment_document_data(case.assessment)
+    else:
+        calculation = assessment_for_document(case)
+    override = None
+    if case.amount_overridden and calculation is not None:
+        override = {"reason": case.override_reason,
+                    "calculated_amount": calculation["amount"] if calculation["eligible"]
+                    else None,
+                    "calculated_persons": calculation.get("covered_persons"),
+                    "eligible": calculation["eligible"]}
+    return calculation, override
+
+
 @builder(K.APPROVAL_FORM)
 def _approval_form(case: Case, ctx: dict, extra: dict, person, by) -> dict:
+    """The 审核审批表: every figure from the calculation the amount rests on, line by line,
+    and the override with its reason when the amount departs from it."""
     publicity = _deadline(case, "publicity")
     appraisal = Appraisal.objects.filter(case=case).order_by("held_on", "id").last()
+    calculation, override = _decided_calculation(case)
     return {
         "report": _latest_report(case, len(ctx["members"])),
-        "standard": extra.get("standard") or _standard_in_force(case),
+        "calculation": calculation,
+        "override": override,
+        "standard": extra.get("standard") or (calculation or {}).get("standard")
+        or _standard_in_force(case),
         "amount": case.approved_amount or case.proposed_amount,
         "covered_persons": case.covered_persons or len(ctx["members"]),
         "publicity": ({"start": publicity.start_at, "end": publicity.due_at}
@@ -468,7 +493,8 @@ def build_context(kind: DocumentKind | str, *, case: Case, person: Person | None
     extra = dict(extra or {})
     today = today or timezone.localdate()
     case = (Case.objects.select_related("township", "household__village", "household__head",
-                                        "applicant", "created_by").get(pk=case.pk))
+                                        "assessment", "applicant", "created_by")
+            .get(pk=case.pk))
     ctx: dict = {
         "kind": kind.value,
         "doc_title": kind.title,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from cases.calendar import missing_calendar_message
 from cases.models import Case, Township
 from cases.sweep import at_risk_cutoffs
-from cases.workflow import OPEN_STATUSES, CaseStatus
+from cases.workflow import LIVE_STATUSES, OPEN_STATUSES, CaseStatus
 from oversight.aggregates import (
     DASHBOARD_MONTHS,
     DECISION_LIMIT_WORKDAYS,
@@ -34,7 +34,7 @@ from oversight.aggregates import (
 )
 from oversight.models import DashboardRefresh, TownshipMonthStat
 
-LIVE_CACHE_KEY = "oversight:live-counts:v1"
+LIVE_CACHE_KEY = "oversight:live-counts:v2"
 # Kept a little longer than the beat's one-minute warm-up, so a request always finds them.
 LIVE_CACHE_SECONDS = 90
 
@@ -83,6 +83,7 @@ class TownshipRow:
     at_risk: int
     breached: int
     reports_unacknowledged: int
+    overridden: int = 0
 
 
 @dataclass
@@ -119,7 +120,8 @@ def live_counts(township_ids: list[int], *, now: dt.datetime | None = None,
 
     Returns:
         {"at": moment computed, "townships": ids, "open": {(township, state): n},
-        "clocks": {township: (at_risk, breached)}}
+        "clocks": {township: (at_risk, breached)},
+        "overrides": {township: live cases whose amount departs from the calculation}}
     """
     if use_cache:
         cached = cache.get(LIVE_CACHE_KEY)
@@ -143,7 +145,15 @@ def live_counts(township_ids: list[int], *, now: dt.datetime | None = None,
                   at_risk=Count("pk", filter=Q(next_due_at__gte=now)))
         .order_by()
     }
-    data = {"at": now, "townships": list(township_ids), "open": open_counts, "clocks": clocks}
+    # Live cases (open or in payment) whose amount departs from its calculation
+    # (`Case.amount_overridden`, partial index): the bureau sees them per township.
+    overrides = dict(
+        Case.objects.filter(township_id__in=township_ids, amount_overridden=True,
+                            status__in=list(LIVE_STATUSES))
+        .values("township_id").annotate(n=Count("pk")).values_list("township_id", "n")
+        .order_by())
+    data = {"at": now, "townships": list(township_ids), "open": open_counts, "clocks": clocks,
+            "overrides": overrides}
     cache.set(LIVE_CACHE_KEY, data, LIVE_CACHE_SECONDS)
     return data
 
@@ -178,6 +188,7 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
             township=t, totals=per_township[t.pk], open_by_state=by_state,
             open_total=sum(by_state), at_risk=at_risk, breached=breached,
             reports_unacknowledged=unacknowledged.get(t.pk, 0),
+            overridden=live.get("overrides", {}).get(t.pk, 0),
         ))
     district_totals = Totals()
     for point in per_month.values():
@@ -194,7 +205,8 @@ def build_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
         open_by_state=[sum(r.open_by_state[i] for r in rows) for i in range(len(OPEN_STATES))],
         open_total=sum(r.open_total for r in rows), at_risk=sum(r.at_risk for r in rows),
         breached=sum(r.breached for r in rows),
-        reports_unacknowledged=sum(r.reports_unacknowledged for r in rows))
+        reports_unacknowledged=sum(r.reports_unacknowledged for r in rows),
+        overridden=sum(r.overridden for r in rows))
     last = DashboardRefresh.objects.order_by("-finished_at", "-pk").first()
     return Dashboard(
         rows=rows, district=district,

@@ -27,16 +27,30 @@ def _refuse(code: str, message: str):
     raise CaseActionError(code, message)
 
 
-def decided_population(township: Township | int, decided_from: dt.date,
-                       decided_to: dt.date) -> list[int]:
-    """Primary keys, ascending, of the township's cases approved or rejected between the two
-    dates (inclusive, Asia/Shanghai)."""
+def _decided(township: Township | int, decided_from: dt.date, decided_to: dt.date):
     township_id = township.pk if isinstance(township, Township) else township
-    return list(Case.objects.filter(
+    return Case.objects.filter(
         township_id=township_id, status__in=DECIDED_STATUSES,
         decided_at__gte=local_midnight(decided_from),
         decided_at__lt=local_midnight(decided_to + dt.timedelta(days=1)),
-    ).order_by("pk").values_list("pk", flat=True))
+    ).order_by("pk")
+
+
+def decided_population(township: Township | int, decided_from: dt.date,
+                       decided_to: dt.date) -> list[int]:
+    """Primary keys, ascending, of the township's cases approved or rejected between the two
+    dates (inclusive, Asia/Shanghai) whose amount is the calculation's: the stratum the random
+    sample is drawn from."""
+    return list(_decided(township, decided_from, decided_to)
+                .filter(amount_overridden=False).values_list("pk", flat=True))
+
+
+def overridden_population(township: Township | int, decided_from: dt.date,
+                          decided_to: dt.date) -> list[int]:
+    """The decisions of the same period whose amount departs from the calculation
+    (`Case.amount_overridden`): their own stratum, every one of them checked."""
+    return list(_decided(township, decided_from, decided_to)
+                .filter(amount_overridden=True).values_list("pk", flat=True))
 
 
 def _event(check: SpotCheck, action: str, by, *, item: SpotCheckItem | None = None,
@@ -52,6 +66,10 @@ def spot_check_draw(*, township: Township | None, decided_from: dt.date | None,
                     percent: Decimal | str | None = None,
                     seed: int | None = None) -> SpotCheck:
     """Draw a random sample of the township's decisions in a date range.
+
+    Two strata: the decisions whose amount is the calculation's, sampled at random; and the
+    decisions whose amount departs from it (`Case.amount_overridden`), all of them added after
+    the sample. The population size and digest are those of the sampled stratum.
 
     Args:
         size / percent: how many to draw — a number of cases, or a percentage of the
@@ -86,15 +104,19 @@ def spot_check_draw(*, township: Township | None, decided_from: dt.date | None,
         _refuse("invalid", f"随机种子应为1至{sampling.MAX_SEED}之间的整数。")
 
     population = decided_population(township, decided_from, decided_to)
-    if not population:
+    overridden = overridden_population(township, decided_from, decided_to)
+    if not population and not overridden:
         _refuse("empty", f"{township.name}在所选期间没有批准或不予批准的案件，无法抽查。")
     k = sampling.size_for(len(population), size=size, percent=percent)
+    if not population:
+        k = 0
     if k > len(population):
         _refuse("too_many", f"抽取件数（{k}件）超过了总体件数（{len(population)}件）。")
     if k > MAX_SAMPLE:
         _refuse("too_many", f"一次抽查最多抽取{MAX_SAMPLE}件。")
     seed = seed if seed is not None else sampling.new_seed()
-    sample = sampling.draw(population, k, seed)
+    # The random sample, then every decision whose amount departs from its calculation.
+    sample = sampling.draw(population, k, seed) + overridden
     now = timezone.now()
     check = SpotCheck.objects.create(
         township=township, decided_from=decided_from, decided_to=decided_to,
@@ -108,6 +130,7 @@ def spot_check_draw(*, township: Township | None, decided_from: dt.date | None,
     _event(check, "drawn", by, at=now, payload={
         "seed": seed, "population_size": len(population),
         "population_digest": check.population_digest, "sample": sample,
+        "overridden": overridden,
         "size": size, "percent": str(percent) if percent is not None else None})
     return check
 
@@ -197,7 +220,10 @@ def spot_check_close(*, check: SpotCheck, conclusion: str, by) -> SpotCheck:
 def spot_check_reproduce(check: SpotCheck) -> dict:
     """Redraw with the recorded seed: is the population still the same, and the sample?"""
     population = decided_population(check.township_id, check.decided_from, check.decided_to)
-    recorded = list(check.items.order_by("position").values_list("case_id", flat=True))
+    overridden = set(overridden_population(check.township_id, check.decided_from,
+                                           check.decided_to))
+    recorded = [pk for pk in check.items.order_by("position").values_list("case_id", flat=True)
+                if pk not in overridden]
     same_population = sampling.population_digest(population) == check.population_digest
     redrawn = (sampling.draw(population, len(recorded), check.seed)
                if len(recorded) <= len(population) else [])

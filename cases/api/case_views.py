@@ -72,6 +72,8 @@ def case_detail_data(case, user) -> dict:
         "approved_amount": case.approved_amount, "covered_persons": case.covered_persons,
         "review_opinion": case.review_opinion, "decision_reason": case.decision_reason,
         "aid_amount": case.aid_amount,
+        "assessment_id": case.assessment_id, "amount_overridden": case.amount_overridden,
+        "override_reason": case.override_reason,
         "actions": actions_for(case, user),
         "deadlines": [serialize.deadline(d) for d in deadlines],
         "events": [serialize.event(e) for e in

@@ -203,6 +203,9 @@ class CaseDetail(CaseOut):
     review_opinion: str
     decision_reason: str
     aid_amount: Decimal | None
+    assessment_id: int | None = Field(description="拟保障金额依据的保障金额计算")
+    amount_overridden: bool = Field(description="金额与计算结果不一致（已写明理由）")
+    override_reason: str
     actions: list[ActionOut]
     deadlines: list[DeadlineOut]
     events: list[EventOut]
@@ -229,9 +232,19 @@ class RecheckIn(Schema):
 
 
 class ProposeApprovalIn(Schema):
-    amount: Money = Field(description="拟保障金额(元/月)")
-    covered_persons: int = Field(ge=1, le=30, description="保障人数")
     opinion: RequiredText = Field(description="审核意见")
+    amount: Money | None = Field(None,
+                                 description="改定拟保障金额(元/月)；省略则按保障金额计算结果")
+    covered_persons: int | None = Field(None, ge=1, le=30,
+                                        description="改定保障人数；省略则按保障金额计算结果")
+    override_reason: LongText = Field("", description="与计算结果不一致的理由（不一致时必填）")
+
+
+class AdjustIn(Schema):
+    reason: RequiredText = Field(description="调整理由")
+    amount: Money | None = Field(None,
+                                 description="改定调整后金额(元/月)；省略则按保障金额计算结果")
+    override_reason: LongText = Field("", description="与计算结果不一致的理由（不一致时必填）")
 
 
 class AmountReasonIn(Schema):

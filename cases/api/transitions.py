@@ -33,7 +33,7 @@ BODIES: dict[type, type[s.Schema]] = {
     f.ReasonForm: s.ReasonIn,
     f.RecheckForm: s.RecheckIn,
     f.ProposeApprovalForm: s.ProposeApprovalIn,
-    f.AdjustForm: s.AmountReasonIn,
+    f.AdjustForm: s.AdjustIn,
     f.GiveAidForm: s.AmountReasonIn,
     f.RegisterEmergencyForm: s.RegisterEmergencyIn,
     f.AppraisalForm: s.AppraisalIn,

@@ -60,6 +60,18 @@ class Case(CaseWorkflow):
                                           null=True, blank=True)
     covered_persons = models.PositiveSmallIntegerField("保障人数", null=True, blank=True)
     review_opinion = models.TextField("审核意见", blank=True)
+    # The calculation (保障金额计算) the proposed or adjusted amount rests on, and whether the
+    # amount departs from it (an override, with its written reason): set only by
+    # `services.case_propose_approval` and `services.case_adjust`.
+    assessment = models.ForeignKey(
+        "cases.Assessment", verbose_name="依据的保障金额计算", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+    )
+    amount_overridden = models.BooleanField(
+        "金额与计算结果不一致", default=False, editable=False,
+        help_text="拟保障金额、保障人数与保障金额计算结果不一致，或计算结果为不符合条件而拟同意。",
+    )
+    override_reason = models.TextField("与计算结果不一致的理由", blank=True, editable=False)
     decision_reason = models.TextField("决定理由", blank=True)
     # 急难型临时救助 (S11)
     reported_at = models.DateTimeField("急难报告时间", null=True, blank=True)
@@ -83,6 +95,8 @@ class Case(CaseWorkflow):
             models.Index(fields=["township", "status", "next_due_at", "-applied_at", "-id"],
                          name="case_township_queue_idx"),
             models.Index(fields=["applicant", "kind"], name="case_applicant_kind_idx"),
+            models.Index(fields=["township", "status"], name="case_override_idx",
+                         condition=models.Q(amount_overridden=True)),
         ]
 
     def __str__(self) -> str:

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "reject_emergency": "不予救助",
     "withdraw": "撤回申请",
     "adjust": "调整保障金",
+    "amount_override": "金额与计算结果不一致（已写明理由）",
     "suspend": "暂停发放",
     "resume": "恢复发放",
     "terminate": "终止保障",

@@ -318,6 +318,11 @@ def assessment_for_document(case: Case) -> dict | None:
     latest = case.assessments.order_by("-version").select_related("report").first()
     if latest is None:
         return None
+    return assessment_document_data(latest)
+
+
+def assessment_document_data(latest) -> dict:
+    """One assessment, JSON-safe, with the keys of `assessment_for_document`."""
     return {
         **latest.result,
         "version": latest.version,

@@ -280,8 +280,10 @@ def snapshot_digest(snapshot: dict) -> str:
 
 
 # --- Assessment (BRIEF §3) ------------------------------------------------------------------
+# APPROVED: an adjustment of a live entitlement rests on a new calculation (cases.proposal).
 ASSESS_STATUSES = frozenset({CaseStatus.INVESTIGATING, CaseStatus.RECHECK,
-                             CaseStatus.EMERGENCY_REPORTED, CaseStatus.AID_GIVEN})
+                             CaseStatus.EMERGENCY_REPORTED, CaseStatus.AID_GIVEN,
+                             CaseStatus.APPROVED})
 
 
 def can_assess(case: Case, user) -> bool:

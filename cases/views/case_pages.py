@@ -181,6 +181,16 @@ def _step_links(case: Case, user) -> dict[str, bool]:
 
 # --- 概况 --------------------------------------------------------------------------------------
 
+def _calculation_for_form(case: Case, action: str):
+    """The latest calculation, whose figures a proposal or adjustment takes (`cases.proposal`):
+    the form shows them instead of asking for them. Whether it is older than the evidence is
+    checked by the service on submit (read here, it would read the evidence tables a second
+    time: the page's answers read each once)."""
+    if action not in ("propose_approval", "adjust"):
+        return None
+    return {"assessment": case.assessments.order_by("-version").first()}
+
+
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
                    evidence_forms=None, status: int = 200) -> HttpResponse:
     """The summary; `case_action` and `case_evidence` re-render it with a rejected form."""
@@ -196,7 +206,8 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         if spec is None:
             continue
         form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"])
-        actions.append({**item, "form": form})
+        actions.append({**item, "form": form,
+                        "calculation": _calculation_for_form(case, item["name"])})
     evidence = dict(evidence_forms or {})
     if missing and case.status in (CaseStatus.RECEIVED, *OPEN_STATES) and \
             can_record_authorization(case, user):

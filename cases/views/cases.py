@@ -44,8 +44,10 @@ ACTIONS: dict[str, Action] = {
         case=c, by=u)),
     "propose_approval": Action(f.ProposeApprovalForm, lambda c, u, d:
                                services.case_propose_approval(
-                                   case=c, by=u, amount=d["amount"], opinion=d["opinion"],
-                                   covered_persons=d["covered_persons"])),
+                                   case=c, by=u, amount=d.get("amount"),
+                                   opinion=d["opinion"],
+                                   covered_persons=d.get("covered_persons"),
+                                   override_reason=d.get("override_reason", ""))),
     "end_publicity": Action(f.NoteForm, lambda c, u, d: services.case_close_publicity(
         case=c, by=u)),
     "end_publicity_with_objection": Action(f.NoteForm, lambda c, u, d:
@@ -61,7 +63,8 @@ ACTIONS: dict[str, Action] = {
     "withdraw": Action(f.WithdrawForm, lambda c, u, d: services.case_withdraw(
         case=c, by=u, note=d["note"])),
     "adjust": Action(f.AdjustForm, lambda c, u, d: services.case_adjust(
-        case=c, by=u, amount=d["amount"], reason=d["reason"])),
+        case=c, by=u, amount=d.get("amount"), reason=d["reason"],
+        override_reason=d.get("override_reason", ""))),
     "suspend": Action(f.ReasonForm, lambda c, u, d: services.case_suspend(
         case=c, by=u, reason=d["reason"])),
     "resume": Action(f.NoteForm, lambda c, u, d: services.case_resume(

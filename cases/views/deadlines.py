@@ -278,7 +278,10 @@ class PeriodicReviewForm(forms.Form):
     note = forms.CharField(label="复核情况", widget=forms.Textarea(attrs={"rows": 3}))
     amount = forms.DecimalField(label="调整后保障金额(元/月)", required=False,
                                 min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
-                                help_text="仅在“调整保障金”时填写。")
+                                help_text="仅在“调整保障金”时填写；留空则按最新的保障金额计算结果。")
+    override_reason = forms.CharField(
+        label="与计算结果不一致的理由", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="调整后金额与保障金额计算结果不一致时必须填写；该案件将被标注，不能批量审批。")
     reason = forms.CharField(label="调整或停止的理由", required=False,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="调整保障金或停止保障时必须填写，将写入告知书。")
@@ -286,8 +289,6 @@ class PeriodicReviewForm(forms.Form):
     def clean(self):
         data = super().clean()
         outcome = data.get("outcome")
-        if outcome == services.ReviewOutcome.ADJUST and not data.get("amount"):
-            self.add_error("amount", "调整保障金时请填写调整后的金额。")
         if outcome in (services.ReviewOutcome.ADJUST, services.ReviewOutcome.STOP) and \
                 not (data.get("reason") or "").strip():
             self.add_error("reason", "调整保障金或停止保障时必须写明理由。")
@@ -304,7 +305,8 @@ def case_review(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.case_periodic_review(case=case, by=request.user,
                                               outcome=d["outcome"], note=d["note"],
-                                              amount=d.get("amount"), reason=d["reason"])
+                                              amount=d.get("amount"), reason=d["reason"],
+                                              override_reason=d.get("override_reason", ""))
             except CaseActionError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -24,7 +24,7 @@ def _queue(townships: list[int]):
     status, next_due_at, -applied_at, -id)."""
     return (Case.objects
             .filter(status=CaseStatus.AWAITING_SIGN_OFF, township_id__in=townships)
-            .select_related("applicant", "village")
+            .select_related("applicant", "village", "assessment")
             .defer(*encrypted_fields(Person, "applicant__"))  # the queue shows names only
             # Into lists (to_attr): a prefetch into the related managers builds a queryset
             # per case and relation, 100 of them for a page.
@@ -46,7 +46,9 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
     """Cases whose publicity has ended, with the evidence on one page; sign off one or many.
 
     Batch sign-off is a loop of the single service: each case is its own transition, event
-    and documents, and a refusal of one does not stop the others.
+    and documents, and a refusal of one does not stop the others. A case whose amount departs
+    from its calculation is refused in a batch (`case_sign_off(batch=True)`): it is signed on
+    its own page. Each row shows the calculation the amount rests on, line by line.
     """
     if not scoping.has_role(request.user, Role.LEADER):
         raise PermissionDenied("只有镇街分管领导可以审批。")
@@ -59,7 +61,7 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
         for case in Case.objects.filter(pk__in=ids).filter(
                 pk__in=scoping.cases_visible_to(request.user).values("pk")):
             try:
-                services.case_sign_off(case=case, by=request.user)
+                services.case_sign_off(case=case, by=request.user, batch=True)
             except services.CaseActionError as exc:
                 refused.append(f"{case.number}：{exc.message}")
             else:

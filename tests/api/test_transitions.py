@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from cases.api.transitions import BODIES
+from cases.demo_cases import calculate
 from cases.models import CaseEvent
 from cases.views.cases import ACTIONS
 from cases.workflow import CaseStatus
@@ -32,9 +33,11 @@ def test_propose_approval_moves_the_case_through_the_service(api, clerk_a, make_
                                                              village_a):
     """clause: S6"""
     case = make_case(S.INVESTIGATING, village_a)
+    calculate(case, by=clerk_a)
     api.login(clerk_a)
     response = api.post(_path(case, "propose_approval"),
-                        {"amount": 620.5, "covered_persons": 2, "opinion": "符合条件"})
+                        {"amount": 620.5, "covered_persons": 2, "opinion": "符合条件",
+                         "override_reason": "入户调查发现另有医疗支出。"})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "in_publicity"

@@ -138,19 +138,27 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         assert visit.recorded_by == assistant_a
         assert visit.investigators == ["王强", "李娜"]
 
-        # 4. The clerk proposes approval: publicity in the village starts (S6).
+        # 4. The clerk calculates the amount, then proposes approval with the calculated
+        #    figures: publicity in the village starts (S6).
         page = journey.page_as(clerk_a)
         page.goto(journey.url(case.get_absolute_url()))
         propose = page.locator("form[action$='/do/propose_approval/']")
-        propose.locator("input[name$='amount']").fill("650")
-        propose.locator("input[name$='covered_persons']").fill("1")
+        expect(propose).to_contain_text("尚未进行保障金额计算")
+        page.goto(journey.url(f"/cases/{case.pk}/assessment/"))
+        page.get_by_role("button", name="计算并保存").click()
+        expect(page.locator("#calculation")).to_contain_text("符合条件")
+        assessment = case.assessments.get()
+        page.goto(journey.url(case.get_absolute_url()))
+        propose = page.locator("form[action$='/do/propose_approval/']")
+        expect(propose).to_contain_text(
+            f"{assessment.amount}元/月，保障{assessment.covered_persons}人")
         propose.locator("textarea[name$='opinion']").fill("符合条件，同意纳入保障。")
         propose.locator("button[type=submit]").click()
         _message(page, "操作已完成。")
         _status_is(page, "审批公示中")
         case.refresh_from_db()
         assert case.status == CaseStatus.IN_PUBLICITY
-        assert case.proposed_amount == Decimal("650.00")
+        assert case.proposed_amount == assessment.amount and not case.amount_overridden
         batch = case.publicity_entry.batch
 
         # 5. The assistant prints, posts and confirms the board sheet with a photo. Another

@@ -40,3 +40,18 @@ def test_the_demo_shows_one_account_change_waiting_for_the_leader():
     assert change.household.bank_account and change.old["bank_account"]
     seed_all()
     assert AccountChange.objects.count() == 1
+
+
+def test_the_demos_proposals_rest_on_calculations_and_one_is_overridden():
+    """The demo's amounts are the calculation's (no typed 650 元), except one case whose
+    override is written with its reason."""
+    seed_all()
+    proposed = Case.objects.filter(proposed_amount__isnull=False).select_related("assessment")
+    assert proposed.exists()
+    for case in proposed:
+        assert case.assessment is not None, case
+        if not case.amount_overridden:
+            assert case.proposed_amount == case.assessment.amount, case
+    (flagged,) = proposed.filter(amount_overridden=True)
+    assert flagged.status == CaseStatus.AWAITING_SIGN_OFF and flagged.override_reason
+    assert flagged.events.filter(action="amount_override").exists()

@@ -183,7 +183,7 @@ def test_the_leader_records_a_review_on_its_page(client, village_a, staff):
         assert "每6个月" in page and "录入复核结果" in page
         missing = client.post(url, {"outcome": "adjust", "note": "复核。"})
         assert missing.status_code == 400
-        assert "调整保障金时请填写调整后的金额" in missing.content.decode()
+        assert "调整保障金或停止保障时必须写明理由" in missing.content.decode()
         done = client.post(url, {"outcome": "continue", "note": "家庭情况无变化。"})
     assert done.status_code == 302
     review.refresh_from_db()

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import build_case
+from cases.demo_cases import build_case, calculate
 from cases.models import Case, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.workflow import CaseKind, CaseStatus
 from documents.kinds import DocumentKind
@@ -163,11 +163,14 @@ def test_objection_to_verification_opens_a_10_working_day_recheck(village_a, sta
 
 @pytest.mark.clause("S6")
 def test_approval_is_publicized_for_7_days_before_it_can_close(village_a, staff):
-    case = build_case(S.INVESTIGATING, household=_household(village_a), days_ago=0, **staff)
     posted = timezone.make_aware(dt.datetime(2026, 11, 26, 15, 0))
+    with time_machine.travel(posted - dt.timedelta(days=1), tick=False):
+        case = build_case(S.INVESTIGATING, household=_household(village_a), days_ago=0,
+                          **staff)
     with time_machine.travel(posted, tick=False):
+        calculate(case, by=staff["clerk"])
         case = services.case_propose_approval(case=case, by=staff["clerk"],
-                                              amount=Decimal("650"), opinion="符合条件。")
+                                              opinion="符合条件。")
     clock = case.deadlines.get(kind=DeadlineKind.PUBLICITY)
     assert timezone.localdate(clock.due_at) == dt.date(2026, 12, 3)
     with time_machine.travel(timezone.make_aware(dt.datetime(2026, 12, 3, 18, 0)), tick=False):
@@ -211,7 +214,7 @@ def test_sign_off_by_the_township_leader_after_publicity(village_a, staff):
         services.case_sign_off(case=case, by=staff["clerk"])
     case = services.case_sign_off(case=case, by=staff["leader"])
     assert case.status == S.APPROVED
-    assert case.approved_amount == Decimal("650.00")
+    assert case.approved_amount == case.assessment.amount > 0  # the calculation's figure
     assert case.decided_at is not None
     assert case.deadlines.get(kind=DeadlineKind.DECISION).status in (
         DeadlineStatus.MET, DeadlineStatus.MET_LATE)
@@ -402,7 +405,8 @@ def test_recheck_ends_with_a_numbered_recheck_report(village_a, staff):
 @pytest.mark.clause("S16")
 def test_suspension_and_adjustment_issue_the_adjustment_notice(village_a, staff):
     case = build_case(S.APPROVED, household=_household(village_a), **staff)
-    services.case_adjust(case=case, by=staff["leader"], amount=Decimal("420"), reason="收入增加。")
+    services.case_adjust(case=case, by=staff["leader"], reason="收入增加。",
+                         amount=Decimal("420"), override_reason="按复核后收入核减。")
     services.case_suspend(case=case, by=staff["leader"], reason="外出务工。")
     assert _issued(case).count(DocumentKind.ADJUSTMENT) == 2
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from cases import services
-from cases.demo_cases import build_case
+from cases.demo_cases import build_case, calculate
 from cases.models import Appraisal
 from cases.permissions import Role
 from cases.workflow import PRE_DECISION_STATUSES, CaseStatus
@@ -27,7 +27,7 @@ MOVES = {
     "complete_recheck": (lambda c, u: services.case_complete_recheck(case=c, by=u),
                          {S.RECHECK}, {"verifier_a"}),
     "propose_approval": (lambda c, u: services.case_propose_approval(
-        case=c, by=u, amount=Decimal("600"), opinion="同意。", covered_persons=1),
+        case=c, by=u, opinion="同意。"),
         {S.INVESTIGATING}, {"clerk_a", "leader_a"}),
     "close_publicity": (lambda c, u: services.case_close_publicity(case=c, by=u),
                         {S.IN_PUBLICITY}, {"clerk_a", "leader_a"}),
@@ -43,7 +43,8 @@ MOVES = {
     "withdraw": (lambda c, u: services.case_withdraw(case=c, by=u, note="申请人书面撤回。"),
                  set(PRE_DECISION_STATUSES), {"clerk_a"}),
     "adjust": (lambda c, u: services.case_adjust(case=c, by=u, amount=Decimal("500"),
-                                                 reason="家庭收入增加。"),
+                                                 reason="家庭收入增加。",
+                                                 override_reason="按入户所见收入核定。"),
                {S.APPROVED}, {"leader_a"}),
     "suspend": (lambda c, u: services.case_suspend(case=c, by=u, reason="外出务工。"),
                 {S.APPROVED}, {"leader_a"}),
@@ -70,13 +71,16 @@ def people(clerk_a, verifier_a, leader_a, assistant_a, bureau, clerk_b, township
 
 @pytest.fixture
 def cases_in_every_state(people, village_a):
-    """One case per state, each in its own household of village A."""
-    return {
+    """One case per state, each in its own household of village A (the case under review with
+    its amount calculated, as a proposal needs)."""
+    cases = {
         state: build_case(state, household=HouseholdFactory(village=village_a, members=2),
                           clerk=people["clerk_a"], verifier=people["verifier_a"],
                           leader=people["leader_a"])
         for state in CaseStatus
     }
+    calculate(cases[CaseStatus.INVESTIGATING], by=people["clerk_a"])
+    return cases
 
 
 def _attempt(fn, case, user):

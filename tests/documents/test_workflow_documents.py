@@ -75,10 +75,11 @@ def test_adjustment_issues_a_notice_with_old_and_new_amounts(household, staff):
     from decimal import Decimal
 
     case = build_case("approved", household=household, **staff)
+    old = case.approved_amount
     services.case_adjust(case=case, by=staff["leader"], amount=Decimal("500.00"),
-                         reason="家庭成员就业，收入增加。")
+                         reason="家庭成员就业，收入增加。", override_reason="按就业后收入核定。")
     notice = IssuedDocument.objects.filter(case=case, kind=K.ADJUSTMENT).get()
-    assert "由650.00元调整为500.00元" in pdf_text(stored_bytes(notice))
+    assert f"由{old:,.2f}元调整为500.00元" in pdf_text(stored_bytes(notice))
 
 
 @pytest.mark.clause("S11")

@@ -86,7 +86,8 @@ def spring(staff, village_a, village_a2, village_b, no_documents):
         services.case_suspend(case=cases["suspended_june"], by=staff["leader"],
                               reason="外出务工，暂停发放。")
         services.case_adjust(case=cases["april"], by=staff["leader"], amount=Decimal("700.00"),
-                             reason="家庭人口变化，调整保障金。")
+                             reason="家庭人口变化，调整保障金。",
+                             override_reason="家庭人口变化，按复核情况核定。")
     for case in cases.values():
         case.refresh_from_db()
     return cases

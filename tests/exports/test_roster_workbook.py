@@ -67,7 +67,9 @@ def test_an_april_roster_holds_exactly_these_cells(spring, headless, township_a,
                spring["suspended_april"].pk: "本月起发放；本月暂停发放",
                spring["terminated_april"].pk: "本月起发放；本月终止保障",
                headless.pk: "无审批轨迹，按当前状态列入；未登记户主，所列为申请人"}
-    amounts = {case.pk: 650 for case in listed} | {headless.pk: 512.5}
+    # Each amount as signed off: the calculation's (headless has no trail).
+    amounts = {case.pk: float(case.assessment.amount) for case in listed
+               if case.assessment_id} | {headless.pk: 512.5}
     rows = [expected_row(i, case, amounts[case.pk], remarks[case.pk])
             for i, case in enumerate(listed, start=1)]
     persons = sum(case.covered_persons for case in listed)
@@ -81,9 +83,11 @@ def test_an_april_roster_holds_exactly_these_cells(spring, headless, township_a,
         ("序号", "村(社区)", "案件编号", "救助类别", "户主姓名", "户主公民身份号码", "开户银行",
          "银行账号", "保障人数", "月保障金额(元)", "备注"),
         *rows,
-        ("合计", "5户", None, None, None, None, None, None, persons, 650 * 4 + 512.5, None),
+        ("合计", "5户", None, None, None, None, None, None, persons, sum(amounts.values()),
+         None),
     ]
-    assert (result.rows, result.persons, result.total) == (5, persons, Decimal("3112.50"))
+    assert (result.rows, result.persons, result.total) == (
+        5, persons, sum(Decimal(str(a)) for a in amounts.values()).quantize(Decimal("0.01")))
     assert result.filename == "发放花名册_兰山街道_2025年04月.xlsx"
 
     data = list(sheet.iter_rows(min_row=5, max_row=9))
@@ -110,7 +114,8 @@ def test_a_june_roster_holds_the_adjusted_amount_and_blank_remarks(spring, headl
     listed = [spring["april"], spring["may"], spring["suspended_june"], headless]
     listed.sort(key=lambda case: (case.household.village.code, case.number, case.pk))
     amounts = {spring["april"].pk: 700, spring["may"].pk: float(spring["may"].approved_amount),
-               spring["suspended_june"].pk: 650, headless.pk: 512.5}
+               spring["suspended_june"].pk: float(spring["suspended_june"].assessment.amount),
+               headless.pk: 512.5}
     remarks = {spring["april"].pk: None, spring["may"].pk: None,
                spring["suspended_june"].pk: "本月暂停发放",
                headless.pk: "无审批轨迹，按当前状态列入；未登记户主，所列为申请人"}

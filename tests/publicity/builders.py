@@ -9,16 +9,19 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
+from cases.demo_cases import calculate
 from cases.workflow import CaseKind
 from publicity.services import enlist
 
 
 def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
-              hardship: str = "家庭成员患病，无稳定收入。", amount: Decimal = Decimal("650.00"),
+              hardship: str = "家庭成员患病，无稳定收入。", amount: Decimal | None = None,
               opinion: str = "符合条件，同意纳入保障。", covered_persons: int | None = None,
-              days_ago: float = 1, applicant=None):
-    """Register, accept, verify, visit and propose approval `days_ago` days back, then put the
-    case on its village's board sheet. Returns (case, entry)."""
+              days_ago: float = 1, applicant=None, override_reason: str = ""):
+    """Register, accept, verify, visit, calculate and propose approval `days_ago` days back,
+    then put the case on its village's board sheet. Returns (case, entry).
+
+    The amount is the calculation's unless `amount` (with `override_reason`) is given."""
     start = timezone.now() - dt.timedelta(days=days_ago)
     with time_machine.travel(start, tick=False) as traveller:
         case = services.case_create(household=household, applicant=applicant or household.head,
@@ -35,8 +38,10 @@ def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
         services.home_visit_record(case=case, visited_on=today, investigators=["王强", "李娜"],
                                    findings="住房简陋，无大额财产。", by=clerk)
         traveller.shift(dt.timedelta(hours=1))
+        calculate(case, by=clerk)
         case = services.case_propose_approval(case=case, by=clerk, amount=amount,
-                                              opinion=opinion, covered_persons=covered_persons)
+                                              opinion=opinion, covered_persons=covered_persons,
+                                              override_reason=override_reason)
         entry = enlist(case, by=clerk)
     case.refresh_from_db()
     entry.refresh_from_db()

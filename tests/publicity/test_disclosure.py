@@ -67,7 +67,7 @@ def test_an_entry_shows_the_full_name_on_paper_and_the_masked_name_online(runnin
     assert board["village"] == case.village.short_name
     assert board["household_size"] == "2"  # the household's current members
     assert board["kind"] == "最低生活保障"
-    assert board["amount"] == "650.00元/月"
+    assert board["amount"] == f"{case.proposed_amount:,.2f}元/月"  # the calculation's
     assert set(board.values) == set(FIELD_KEYS)
 
 
@@ -76,11 +76,12 @@ def test_covered_persons_when_given_is_the_household_size_shown(village_a, staff
     from tests.factories import HouseholdFactory
     from tests.publicity.builders import publicize
 
-    _case, entry = publicize(HouseholdFactory(village=village_a, members=3), covered_persons=2,
-                             kind="temp_expenditure", **staff_a)
+    case, entry = publicize(HouseholdFactory(village=village_a, members=3), covered_persons=2,
+                            kind="temp_expenditure", override_reason="一名成员另行救助。",
+                            **staff_a)
     row = disclose_entry(entry, Medium.WEB)
     assert row["household_size"] == "2"
-    assert row["amount"] == "650.00元"  # a one-off grant, not a monthly amount
+    assert row["amount"] == f"{case.proposed_amount:,.2f}元"  # a one-off grant, not monthly
 
 
 @pytest.mark.django_db

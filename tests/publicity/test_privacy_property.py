@@ -134,6 +134,7 @@ def test_no_id_number_phone_or_hardship_reason_leaves_through_publicity(
                         f"电话{head.phone}；{spec['marker']}")
             case, entry = publicize(household, kind=spec["kind"], hardship=hardship,
                                     amount=spec["amount"], covered_persons=spec["covered"],
+                                    override_reason="金额经镇街集体研究确定。",
                                     days_ago=10 if ended else 1, **staff)
             built.append((household, case, entry))
         batch = built[0][2].batch

@@ -36,7 +36,7 @@ def test_the_village_page_is_public_and_shows_masked_names_during_the_period(cli
     assert mask_name(applicant.name) in html
     assert applicant.name not in html
     assert applicant.id_number not in html
-    assert "650.00元/月" in html and "最低生活保障" in html
+    assert f"{running_entry.case.proposed_amount:,.2f}元/月" in html and "最低生活保障" in html
     assert "0539-8123456" in html  # the township's hotline: how to object
     assert "no-store" in response["Cache-Control"]
 

@@ -109,7 +109,7 @@ def build_users(world: World) -> None:
 
 def build_objects(world: World) -> None:
     from cases import services
-    from cases.demo_cases import build_case
+    from cases.demo_cases import build_case, calculate
     from cases.models import Notification, Objection, VerificationSource
     from cases.verification import services as verification_services
     from cases.workflow import CaseStatus as S
@@ -128,6 +128,7 @@ def build_objects(world: World) -> None:
                   S.EMERGENCY_REPORTED, S.AID_GIVEN):
         household = HouseholdFactory(village=village, members=2)
         cases[str(state)] = build_case(state, household=household, **staff)
+    calculate(cases[str(S.INVESTIGATING)], by=u["clerk"])  # a proposal rests on it
     # A case being verified: accepted, with verification requests and a home visit with photos.
     household = HouseholdFactory(village=village, members=2)
     verifying = build_case(S.RECEIVED, household=household, **staff)
