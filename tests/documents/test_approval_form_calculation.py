@@ -74,3 +74,14 @@ def test_the_approval_table_prints_an_override_with_its_reason(household, staff)
     assert "与计算结果不一致" in text and "计算结果：不符合条件" in text
     assert "存款为大病医疗专款，经集体研究同意。" in text and "852.00元" in text
     assert "超过限额" in text  # the failed asset check, with its value and limit
+
+
+@pytest.mark.clause("S18")
+def test_a_check_under_an_unknown_exclusion_rule_prints_as_to_be_confirmed(household, staff):
+    """Guards the outcome column of the table's checks: a car found under a rule whose Lanshan
+    value is unknown is neither 符合 nor 不符合 but 待确认, as on the calculation page."""
+    assessment, text = _signed(household, staff, calc={"assets": AssetFacts(cars=1)})
+    unknown = [r for r in assessment.result["reasons"] if r.get("unknown")]
+    assert unknown, "the seeded vehicle rule is unknown: the car is a check to be confirmed"
+    for check in unknown:
+        assert "待确认" + _flat(check["text"]) in text, check
