@@ -166,9 +166,9 @@ class PublicBatch:
     hotline: str
     address: str
     posted_on: dt.date
-    period_start: dt.date
-    period_end: dt.date
-    period_days: int
+    period_start: dt.date | None  # None while the sheet is not confirmed posted
+    period_end: dt.date | None
+    period_days: int | None
     running: bool
     count: int
     columns: tuple[tuple[str, str], ...]
@@ -186,7 +186,8 @@ def is_listed(entry, medium: Medium, now: dt.datetime) -> bool:
         return False
     if medium is Medium.BOARD:
         return True
-    return status == CaseStatus.IN_PUBLICITY and now <= entry.ends_at
+    return (status == CaseStatus.IN_PUBLICITY and entry.ends_at is not None
+            and now <= entry.ends_at)
 
 
 def disclose_entry(entry, medium: Medium) -> PublicRow:

@@ -12,6 +12,7 @@ import hashlib
 import json
 
 import segno
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -41,6 +42,7 @@ def board_html(batch: PublicityBatch, *, public_url: str, size: str = "a4",
     sheet = disclose_batch(batch, Medium.BOARD, now=now)
     html = render_to_string("publicity/board.html", {
         "kind": "publicity_board", "doc_title": "社会救助审批公示", "sheet": sheet,
+        "publicity_days": settings.PUBLICITY_DAYS,
         "issuer": issuer_name(batch.township), "public_url": public_url,
         "qr": qr_data_uri(public_url), "page_size": SIZES[size], "size": size,
     })

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
+from cases.demo_cases import confirm_posting
 from cases.workflow import CaseKind
 from publicity.services import enlist
 
@@ -16,9 +17,10 @@ from publicity.services import enlist
 def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
               hardship: str = "家庭成员患病，无稳定收入。", amount: Decimal = Decimal("650.00"),
               opinion: str = "符合条件，同意纳入保障。", covered_persons: int | None = None,
-              days_ago: float = 1, applicant=None):
-    """Register, accept, verify, visit and propose approval `days_ago` days back, then put the
-    case on its village's board sheet. Returns (case, entry)."""
+              days_ago: float = 1, applicant=None, posted: bool = True):
+    """Register, accept, verify, visit and propose approval `days_ago` days back, put the case
+    on its village's board sheet and (unless `posted=False`) confirm the sheet posted on the
+    board at once, which starts the period. Returns (case, entry)."""
     start = timezone.now() - dt.timedelta(days=days_ago)
     with time_machine.travel(start, tick=False) as traveller:
         case = services.case_create(household=household, applicant=applicant or household.head,
@@ -38,6 +40,8 @@ def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
         case = services.case_propose_approval(case=case, by=clerk, amount=amount,
                                               opinion=opinion, covered_persons=covered_persons)
         entry = enlist(case, by=clerk)
+        if posted:
+            confirm_posting(case, by=clerk)
     case.refresh_from_db()
     entry.refresh_from_db()
     return case, entry

@@ -292,6 +292,10 @@ ENTRIES: dict[str, E] = {
     "api:case_complete_recheck": E("case:recheck",
         get=405,
         post="200: verifier; 404: other admins; 403: *", changes="verifier"),
+    # The period of the case in publicity is over: an objection now is refused (400).
+    "api:case_objection": E("case:in_publicity",
+        get=405,
+        post="400: clerk leader assistant; 403: verifier district; 404: *"),
     "api:case_propose_approval": E("case:investigating",
         get=405,
         post="200: clerk leader; 403: verifier assistant district; 404: *", changes="clerk leader"),
