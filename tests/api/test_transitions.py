@@ -39,7 +39,9 @@ def test_propose_approval_moves_the_case_through_the_service(api, clerk_a, make_
     body = response.json()
     assert body["status"] == "in_publicity"
     assert body["proposed_amount"] == "620.50"
-    assert any(d["kind"] == "publicity" and d["status"] == "open" for d in body["deadlines"])
+    # The 7 days start only when the sheet is confirmed posted on the village board.
+    assert any(d["kind"] == "posting" and d["status"] == "open" for d in body["deadlines"])
+    assert body["publicity"] is None
     assert CaseEvent.objects.filter(case=case, action="propose_approval",
                                     actor=clerk_a).exists()
 

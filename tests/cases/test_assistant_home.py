@@ -37,10 +37,12 @@ def _accepted(village, *, clerk):
 
 
 def _fill(village, n, *, clerk, verifier, leader):
-    """`n` cases waiting for a home visit and `n` cases in publicity (one board per day)."""
+    """`n` cases waiting for a home visit and `n` cases in publicity (one board per day), their
+    sheets not yet confirmed posted."""
     visits = [_accepted(village, clerk=clerk) for _ in range(n)]
     shown = [publicize(HouseholdFactory(village=village, members=1), clerk=clerk,
-                       verifier=verifier, leader=leader, days_ago=1 + i % 3)[0]
+                       verifier=verifier, leader=leader, days_ago=1 + i % 3,
+                       posted=False)[0]
              for i in range(n)]
     return visits, shown
 
