@@ -146,7 +146,9 @@ ENTRIES: dict[str, E] = {
         kwargs={"size": "a4"}),
     "publicity_batch_export": E("batch", get="404: other admins; 200: *", post=405),
     "publicity_batch_confirm": E("batch", get=405, post="404: other admins; 400: *"),
-    "publicity_batch_photo": E("batch", get="404: *", post=405),
+    # The world's first sheet is confirmed posted (with its board photo) like every sheet
+    # whose cases went past publicity.
+    "publicity_batch_photo": E("batch", get="404: other admins; 200: *", post=405),
     "publicity_objection_new": E("case:in_publicity",
         get="404: other admins; 200: *",
         post="404: other admins; 400: *"),
