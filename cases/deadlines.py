@@ -142,6 +142,41 @@ def publicity_ends_at(posted_at: dt.datetime, days: int = 7) -> dt.datetime:
     return compute_due(UNIT_DAY, days, posted_at).due_at
 
 
+@dataclass(frozen=True)
+class PublicityPeriod:
+    """A case's publicity period as every page, document and API shows it (S6).
+
+    `posted_at` is when the sheet went up on the village board (the clock's start), `first_day`
+    the day after it (day 1), `last_day` the day the period ends, `ends_at` its last second.
+    """
+
+    posted_at: dt.datetime
+    first_day: dt.date
+    last_day: dt.date
+    ends_at: dt.datetime
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def covers(self, moment: dt.datetime) -> bool:
+        """Whether `moment` lies in the period: from the posting to its last second.
+
+        An objection made on the posting day, while the sheet is already on the board, counts;
+        one made after the last second does not.
+        """
+        return self.posted_at <= moment <= self.ends_at
+
+
+def publicity_period(start_at: dt.datetime, due_at: dt.datetime) -> PublicityPeriod:
+    """The period of a publicity clock (`Deadline` of kind ``publicity``), started at the
+    posting: the one place its dates are computed."""
+    local_start = _local(start_at)
+    return PublicityPeriod(posted_at=start_at,
+                           first_day=local_start.date() + dt.timedelta(days=1),
+                           last_day=_local(due_at).date(), ends_at=due_at)
+
+
 # --- Recomputation after a year's schedule is entered ---------------------------------------
 
 _BASIS_KEYS = frozenset({"start_at", "unit", "amount"})

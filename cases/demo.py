@@ -181,18 +181,20 @@ def _household_members(rng, used, surname, shape) -> list[dict]:
 DEMO_OVERRIDE = {"covered_persons": 1, "amount": Decimal("500.00"),
                  "override_reason": "另一名家庭成员已在外地纳入特困供养，本户按1人保障；"
                                     "金额经镇街集体研究确定。"}
-# (state, kind, days ago the history starts[, override]) for township A; B gets a few.
+# (state, kind, days ago the history starts[, build_case options]) for township A; B gets a few
+# of its own. Every case past publicity went through a confirmed posting (`build_case`).
 DEMO_CASES_A = [
     ("received", "dibao", 1),
     ("investigating", "dibao", 5),
     ("investigating", "temp_expenditure", 26),  # decision clock at risk
     ("investigating", "tekun", 40),  # decision clock breached
     ("recheck", "dibao", 12),
-    ("in_publicity", "dibao", 3),
+    ("in_publicity", "dibao", 3),  # the sheet confirmed posted on the village board
+    ("in_publicity", "tekun", 1, {"posted": False}),  # proposed; the sheet not yet posted
     ("awaiting_appraisal", "dibao", 20),
     ("awaiting_sign_off", "tekun", 18),
     # The amount departs from the calculation, with the reason: flagged, signed one by one.
-    ("awaiting_sign_off", "dibao", 16, DEMO_OVERRIDE),
+    ("awaiting_sign_off", "dibao", 16, {"override": DEMO_OVERRIDE}),
     ("approved", "dibao", 60),
     ("suspended", "dibao", 90),
     ("terminated", "dibao", 120),
@@ -222,10 +224,10 @@ def seed_cases(users: dict, households: list[Household]) -> list:
         if Case.objects.filter(township__code=code).exists():
             continue
         pool = [h for h in households if h.village.township.code == code]
-        for (state, kind, days_ago, *override), household in zip(plan, pool, strict=False):
+        for (state, kind, days_ago, *options), household in zip(plan, pool, strict=False):
             built.append(build_case(state, household=household, clerk=clerk,
                                     verifier=verifier, leader=leader, kind=kind,
-                                    days_ago=days_ago, override=override[0] if override else None))
+                                    days_ago=days_ago, **(options[0] if options else {})))
     return built
 
 

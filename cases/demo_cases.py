@@ -8,9 +8,11 @@ publicity period that is over by the real now, exactly as if the township had wo
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services
@@ -24,17 +26,18 @@ PATHS = {
     S.RECEIVED: ["authorize"],
     S.INVESTIGATING: ["authorize", "accept", "verify", "visit"],
     S.RECHECK: ["authorize", "accept", "verify", "visit", "open_recheck", "recheck_report"],
-    S.IN_PUBLICITY: ["authorize", "accept", "verify", "visit", "propose"],
-    S.AWAITING_APPRAISAL: ["authorize", "accept", "verify", "visit", "propose", "object",
-                           "close_publicity"],
-    S.AWAITING_SIGN_OFF: ["authorize", "accept", "verify", "visit", "propose",
+    # Publicity runs from the day after the sheet is confirmed posted on the village board.
+    S.IN_PUBLICITY: ["authorize", "accept", "verify", "visit", "propose", "post"],
+    S.AWAITING_APPRAISAL: ["authorize", "accept", "verify", "visit", "propose", "post",
+                           "object", "close_publicity"],
+    S.AWAITING_SIGN_OFF: ["authorize", "accept", "verify", "visit", "propose", "post",
                           "close_publicity"],
-    S.APPROVED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
-                 "sign_off"],
-    S.SUSPENDED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
-                  "sign_off", "suspend"],
-    S.TERMINATED: ["authorize", "accept", "verify", "visit", "propose", "close_publicity",
-                   "sign_off", "terminate"],
+    S.APPROVED: ["authorize", "accept", "verify", "visit", "propose", "post",
+                 "close_publicity", "sign_off"],
+    S.SUSPENDED: ["authorize", "accept", "verify", "visit", "propose", "post",
+                  "close_publicity", "sign_off", "suspend"],
+    S.TERMINATED: ["authorize", "accept", "verify", "visit", "propose", "post",
+                   "close_publicity", "sign_off", "terminate"],
     S.REJECTED: ["authorize", "accept", "verify", "visit", "reject"],
     S.WITHDRAWN: ["withdraw"],
     S.EMERGENCY_REPORTED: [],
@@ -46,11 +49,14 @@ EMERGENCY_STATES = {S.EMERGENCY_REPORTED, S.AID_GIVEN, S.CLOSED}
 
 
 def build_case(state: str, *, household, clerk, verifier, leader, kind: str | None = None,
-               days_ago: int = 25, applicant=None, override: dict | None = None):
+               days_ago: int = 25, applicant=None, override: dict | None = None,
+               posted: bool = True):
     """A case of `household` driven to `state` through the services.
 
     The proposal's amount is the calculation's; `override` (``amount``, ``covered_persons``,
-    ``override_reason``) proposes other figures with a written reason instead."""
+    ``override_reason``) proposes other figures with a written reason instead.
+    `posted=False` (in publicity only) leaves the board sheet not yet confirmed posted: the
+    case is on a sheet, its period has not started."""
     state = CaseStatus(state)
     if kind is None:
         kind = CaseKind.TEMP_EMERGENCY if state in EMERGENCY_STATES else CaseKind.DIBAO
@@ -61,6 +67,8 @@ def build_case(state: str, *, household, clerk, verifier, leader, kind: str | No
                                     by=leader if kind == CaseKind.TEMP_EMERGENCY else clerk,
                                     hardship="家庭成员患病，无稳定收入。")
         for step in PATHS[state]:
+            if step == "post" and not posted:
+                continue
             traveller.shift(dt.timedelta(hours=2))
             case = _step(step, case, clerk=clerk, verifier=verifier, leader=leader,
                          traveller=traveller, override=override or {})
@@ -125,6 +133,9 @@ def _step(step, case, *, clerk, verifier, leader, traveller, override=None):
         return services.case_propose_approval(case=case, by=clerk,
                                               opinion="符合条件，同意纳入保障。",
                                               **(override or {}))
+    if step == "post":
+        confirm_posting(case, by=clerk)
+        return case
     if step == "object":
         services.objection_record(case=case, content="反映其子女有经营收入。", by=clerk,
                                   channel="phone")
@@ -154,5 +165,26 @@ def _step(step, case, *, clerk, verifier, leader, traveller, override=None):
             case=case, by=clerk, held_on=today, place="村委会会议室", chair="张书记",
             participants=[{"name": f"代表{i}", "capacity": "村民代表"} for i in range(5)],
             votes_for=5, votes_against=0, votes_abstain=0,
-            outcome=Appraisal.Outcome.SUPPORTED)
+            outcome=Appraisal.Outcome.SUPPORTED, recorder="李会计",
+            scan=SimpleUploadedFile("评议记录.png", demo_image(), content_type="image/png"))
     raise ValueError(step)
+
+
+def demo_image(color: tuple[int, int, int] = (230, 230, 220)) -> bytes:
+    """A small plain PNG standing in for a photo or a scan in the demo."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def confirm_posting(case, *, by, posted_at: dt.datetime | None = None):
+    """Confirm the case's board sheet posted now (or at `posted_at`), with a demo photo."""
+    from publicity.models import BatchEntry
+    from publicity.services import batch_confirm_posting
+
+    entry = BatchEntry.objects.select_related("batch").get(case=case)
+    return batch_confirm_posting(
+        batch=entry.batch, by=by, posted_at=posted_at or timezone.now(), place="村委会公示栏",
+        photo=SimpleUploadedFile("board.png", demo_image(), content_type="image/png"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from cases.models import Appraisal, Objection
@@ -93,18 +94,26 @@ class ObjectionForm(forms.Form):
 
 
 class AppraisalForm(forms.Form):
+    """The democratic appraisal as the case page and the API take it; every rule (roles, votes
+    and outcome, date, signed scan) is `services.case_record_appraisal`'s."""
+
     held_on = forms.DateField(label="评议日期", widget=_date_widget())
     place = forms.CharField(label="地点", max_length=100)
     chair = forms.CharField(label="主持人", max_length=40)
+    recorder = forms.CharField(label="记录人", max_length=40)
     participants = forms.CharField(
         label="参加人员（每行一人：姓名，身份）", widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="例如：王建国，村民代表")
+        help_text="例如：王建国，村民代表。身份须为：" + "、".join(settings.APPRAISAL_ROLES))
     votes_for = forms.IntegerField(label="同意票", min_value=0, max_value=1000)
     votes_against = forms.IntegerField(label="反对票", min_value=0, max_value=1000)
     votes_abstain = forms.IntegerField(label="弃权票", min_value=0, max_value=1000)
-    outcome = forms.ChoiceField(label="评议结果", choices=Appraisal.Outcome.choices)
+    outcome = forms.ChoiceField(label="评议结果", choices=Appraisal.Outcome.choices,
+                                help_text=f"须与表决一致：同意票超过参加人数的"
+                                f"{settings.APPRAISAL_PASS_SHARE}为通过。")
     notes = forms.CharField(label="评议情况", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
+    scan = forms.FileField(label="签字记录扫描件", required=False,
+                           help_text="全体参加人员签字的民主评议记录，PDF、JPG或PNG。")
 
     def clean_participants(self):
         rows = []
@@ -114,8 +123,6 @@ class AppraisalForm(forms.Form):
                 continue
             name, _, capacity = line.replace(",", "，").partition("，")
             rows.append({"name": name.strip(), "capacity": capacity.strip()})
-        if len(rows) < 3:
-            raise forms.ValidationError("民主评议参加人员不少于3人，请逐行填写。")
         return rows
 
 

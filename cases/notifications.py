@@ -43,8 +43,9 @@ from cases.models import (
     NotificationLevel,
     NotificationProfile,
     TownshipUserObjectPermission,
+    VillageUserObjectPermission,
 )
-from cases.permissions import WORK_IN_TOWNSHIP, Role
+from cases.permissions import WORK_IN_TOWNSHIP, WORK_IN_VILLAGE, Role
 from cases.workflow import CaseKind
 
 logger = logging.getLogger("cases.notifications")
@@ -69,6 +70,7 @@ class Recipients:
     _clerks: dict[int, list[int]] | None = None
     _bureau: list[int] | None = None
     _staff: dict[int, set[int]] = field(default_factory=dict)
+    _assistants: dict[int, list[int]] = field(default_factory=dict)
 
     def _load(self) -> None:
         if self._leaders is not None:
@@ -103,6 +105,18 @@ class Recipients:
     def bureau(self) -> list[int]:
         self._load()
         return list(self._bureau)
+
+    def assistants(self, village_id: int | None) -> list[int]:
+        """The active village assistants (协理员) assigned to the village."""
+        if village_id is None:
+            return []
+        if village_id not in self._assistants:
+            self._assistants[village_id] = list(
+                VillageUserObjectPermission.objects.filter(
+                    permission__codename=WORK_IN_VILLAGE, content_object_id=village_id,
+                    user__is_active=True, user__groups__name=Role.ASSISTANT.value)
+                .order_by("user_id").values_list("user_id", flat=True).distinct())
+        return list(self._assistants[village_id])
 
     def case_clerk(self, township_id: int, created_by_id: int | None) -> list[int]:
         """The clerk who registered the case if still active in the township, else all clerks."""
@@ -148,6 +162,9 @@ def _todo(kind: str, row: dict) -> str:
         return "请按时开展动态管理复核，并录入继续保障、调整保障金或停止保障的结果。"
     if row["kind"] == DeadlineKind.PUBLICITY:
         return "系统未能自动办结公示，请核实后办理公示期满手续。"
+    if row["kind"] == DeadlineKind.POSTING:
+        return ("公示单尚未确认张贴。请协理员将公示单张贴在村(社区)公示栏，"
+                "并上传公示栏照片确认张贴；公示期自确认张贴之日的次日起算。")
     if kind == NotificationKind.BREACHED:
         return "请立即办理，并在案件中说明超期原因。"
     return "请抓紧办理，按时办结。"
@@ -309,7 +326,14 @@ def deadline_drafts(kind: str, rows: list[dict], recipients: Recipients) -> list
     for row in rows:
         township = row["case__township_id"]
         clerk = recipients.case_clerk(township, row["case__created_by_id"])
-        if kind == NotificationKind.AT_RISK:
+        if row["kind"] == DeadlineKind.POSTING:
+            # A sheet not confirmed posted in time: the village assistant who posts it and
+            # the clerk who proposed the case (S6). Nothing before that; no escalation.
+            if kind != NotificationKind.BREACHED:
+                continue
+            people = recipients.assistants(row.get("case__village_id")) + clerk
+            level = NotificationLevel.WARNING
+        elif kind == NotificationKind.AT_RISK:
             if row["kind"] == DeadlineKind.PUBLICITY:
                 continue
             people = clerk + recipients.leaders(township)

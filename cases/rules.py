@@ -114,6 +114,16 @@ def has_proposed_amount(case) -> bool:
     return case.proposed_amount is not None and case.proposed_amount > 0
 
 
+@rule("公示单尚未确认张贴在村(社区)公示栏（须上传公示栏照片），公示期尚未开始。", "S6",
+      holds_if_rows=True)
+def publicity_posted(case) -> QuerySet:
+    """The confirmations, with a photo of the village board, that the case's sheet is posted
+    (`publicity.services.batch_confirm_posting` writes one per case on the sheet). The period
+    runs from the posting: without one, publicity cannot end and the case cannot be signed
+    off."""
+    return case.events.filter(action="publicity_posted")
+
+
 @rule("7天公示期尚未结束。", "S6", holds_if_rows=True)
 def publicity_over(case) -> QuerySet:
     """The latest publicity clock, if its due moment has passed."""

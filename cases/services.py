@@ -20,6 +20,8 @@ from django_fsm import ConcurrentTransition
 
 from cases import permissions as perms
 from cases import rules
+from cases.calendar import fmt_date
+from cases.deadlines import PublicityPeriod, publicity_period
 from cases.errors import CaseActionError
 from cases.models import (
     Appraisal,
@@ -592,6 +594,11 @@ def case_propose_approval(*, case: Case, by, opinion: str, amount: Decimal | Non
     `cases.proposal`); figures that depart from it, or approving a household it finds
     ineligible, need `override_reason`, go on the trail and flag the case.
 
+    The case goes on its village's board sheet. The 7 days do not start here: they start the
+    day after the sheet is confirmed posted on the village board (`case_start_publicity`).
+    Until then a posting clock of `PUBLICITY_POSTING_WORKDAYS` working days runs; past it the
+    sweep reminds the village assistant and the clerk.
+
     Args:
         amount / covered_persons: None for the calculation's figures.
         override_reason: why the figures depart from the calculation.
@@ -615,8 +622,8 @@ def case_propose_approval(*, case: Case, by, opinion: str, amount: Decimal | Non
                                    "assessment": binding.assessment.pk,
                                    "overridden": binding.overridden})
     proposal.record_override(case, binding, by=by, action="propose_approval")
-    _start_clock(case, DeadlineKind.PUBLICITY, DeadlineUnit.DAY, settings.PUBLICITY_DAYS,
-                 "S6", now)
+    _start_clock(case, DeadlineKind.POSTING, DeadlineUnit.WORKDAY,
+                 settings.PUBLICITY_POSTING_WORKDAYS, "S6", now)
     if settings.PUBLICITY_PAUSES_DECISION_CLOCK:
         _pause_decision_clock(case, now)
     from publicity.services import enlist  # publicity builds on cases: import late
@@ -625,20 +632,81 @@ def case_propose_approval(*, case: Case, by, opinion: str, amount: Decimal | Non
     return case
 
 
+def publicity_clock(case: Case) -> Deadline | None:
+    """The case's running (or last) publicity clock: started at the posting, never before."""
+    return (case.deadlines.filter(kind=DeadlineKind.PUBLICITY)
+            .exclude(status=DeadlineStatus.CANCELLED).order_by("-start_at", "-pk").first())
+
+
+def case_publicity_period(case: Case) -> PublicityPeriod | None:
+    """The case's publicity period (`cases.deadlines.publicity_period`), None before the
+    posting. Pages, documents and the API show these dates and no others."""
+    clock = publicity_clock(case)
+    return publicity_period(clock.start_at, clock.due_at) if clock else None
+
+
+@transaction.atomic
+def case_start_publicity(*, case: Case, posted_at: dt.datetime, by) -> Deadline | None:
+    """The case's sheet is confirmed posted on the village board: the 7 days start (S6).
+
+    Called by the posting confirmation (`publicity.services.batch_confirm_posting`), in its
+    transaction, for each case on the sheet. Day 1 is the day after `posted_at`. A publicity
+    clock started earlier (before this rule, at the proposal) is cancelled and replaced; the
+    posting clock is settled. A case no longer in publicity (withdrawn) is left alone.
+
+    Returns:
+        The publicity clock, or None for a case no longer in publicity.
+    """
+    case = _lock(case)
+    if case.status != CaseStatus.IN_PUBLICITY:
+        return None
+    now = timezone.now()
+    if posted_at > now:
+        raise CaseActionError("posted_at", "张贴时间不能晚于现在。")
+    _settle_clocks(case, [DeadlineKind.PUBLICITY], at=now, cancel=True)
+    _settle_clocks(case, [DeadlineKind.POSTING], at=now)
+    clock = _start_clock(case, DeadlineKind.PUBLICITY, DeadlineUnit.DAY,
+                         settings.PUBLICITY_DAYS, "S6", posted_at)
+    period = publicity_period(clock.start_at, clock.due_at)
+    append_event(case, "publicity_started", actor=by, payload={
+        "posted_at": posted_at, "first_day": period.first_day, "last_day": period.last_day,
+        "ends_at": period.ends_at,
+    })
+    return clock
+
+
 @transaction.atomic
 def objection_record(*, case: Case, content: str, by=None, channel: str = "in_person",
                      lodged_at: dt.datetime | None = None) -> Objection:
-    """An objection lodged during publicity (S10). `by=None` for the public form."""
+    """An objection lodged during publicity (S10). `by=None` for the public form.
+
+    The one objection rule of every path (public form, the staff forms, the API): the case is
+    in publicity and the objection was made within its period — from the posting on the
+    village board to the last second of the 7th day (`PublicityPeriod.covers`); not before
+    the sheet is posted, not after the period, not in the future.
+    """
     case = _lock(case)
     _require(perms.can_record_objection(case, by))
     if case.status != CaseStatus.IN_PUBLICITY:
         raise CaseActionError("not_allowed", "该案件不在公示期内，不能登记公示异议。")
     if not (content or "").strip():
         raise CaseActionError("content", "请填写异议内容。")
+    now = timezone.now()
+    lodged_at = lodged_at or now
+    if lodged_at > now:
+        raise CaseActionError("lodged_at", "异议提出时间不能晚于现在。")
+    period = case_publicity_period(case)
+    if period is None:
+        raise CaseActionError("not_posted",
+                              "公示单尚未确认张贴，公示期尚未开始，不能登记公示异议。")
+    if not period.covers(lodged_at):
+        raise CaseActionError(
+            "out_of_period",
+            f"异议提出时间不在公示期内（公示期{fmt_date(period.first_day)}至"
+            f"{fmt_date(period.last_day)}，截止{fmt_date(period.last_day)}24时）。")
     objection = Objection.objects.create(case=case, kind=Objection.Kind.PUBLICITY,
                                          channel=channel, content=content,
-                                         lodged_at=lodged_at or timezone.now(),
-                                         recorded_by=by)
+                                         lodged_at=lodged_at, recorded_by=by)
     append_event(case, "publicity_objection", actor=by,
                  payload={"objection": objection.pk, "channel": channel})
     return objection
@@ -647,7 +715,8 @@ def objection_record(*, case: Case, content: str, by=None, channel: str = "in_pe
 @transaction.atomic
 def case_close_publicity(*, case: Case, by=None) -> Case:
     """Publicity is over: no objection → awaiting sign-off (S7); objection → democratic
-    appraisal (S10). The decision clock resumes. `by=None` is the scheduled close."""
+    appraisal (S10). The decision clock resumes. `by=None` is the scheduled close. Refused
+    while the sheet is not confirmed posted (`rules.publicity_posted`)."""
     case = _lock(case)
     name = "end_publicity_with_objection" if rules.has_publicity_objection(case) else \
         "end_publicity"
@@ -661,28 +730,72 @@ def case_close_publicity(*, case: Case, by=None) -> Case:
 @transaction.atomic
 def case_record_appraisal(*, case: Case, by, held_on: dt.date, place: str, chair: str,
                           participants: list[dict], votes_for: int, votes_against: int,
-                          votes_abstain: int, outcome: str, notes: str = "") -> Case:
-    """Record the democratic appraisal held after a publicity objection (S10)."""
+                          votes_abstain: int, outcome: str, notes: str = "",
+                          recorder: str = "", scan=None) -> Case:
+    """Record the democratic appraisal held after a publicity objection (S10).
+
+    The one appraisal service of every path (case page, API, the publicity appraisal page,
+    demo). Refused unless: the participants are named, enough, and each has a role
+    (`cases.appraisal.check_participants`); the votes add up and the outcome follows from
+    them by the settings' rule (`check_votes`); the date is on or after the day of the last
+    publicity objection and not in the future; the recorder is named; and the scan of the
+    signed record is attached (PDF, JPEG or PNG, `cases.verification.files.read_scan`).
+
+    Args:
+        participants: ``[{"name": ..., "capacity": ...}]``; capacity from `APPRAISAL_ROLES`.
+        scan: the uploaded scan of the record everyone signed.
+
+    Returns:
+        The case, awaiting the leader's sign-off.
+    """
+    from cases import appraisal as rule
+    from cases.verification.files import read_scan
+
     case = _lock(case)
     if case.status != CaseStatus.AWAITING_APPRAISAL:
         raise CaseActionError("not_allowed",
                               f"案件当前状态为“{_state_label(case.status)}”，不能录入民主评议。")
     _require(perms.can_review(case, by))
-    if not participants or not place.strip() or not chair.strip():
-        raise CaseActionError("appraisal", "请完整填写评议地点、主持人和参加人员。")
+    place, chair, recorder = (place or "").strip(), (chair or "").strip(), (recorder or "").strip()
+    if not place or not chair:
+        raise CaseActionError("appraisal", "请完整填写评议地点和主持人。")
+    participants = [{"name": str(p.get("name", "")).strip()[:40],
+                     "capacity": str(p.get("capacity", "")).strip()[:40]}
+                    for p in participants or []]
+    rule.check_participants(participants)
+    rule.check_votes(votes_for=votes_for, votes_against=votes_against,
+                     votes_abstain=votes_abstain, outcome=outcome,
+                     participants=len(participants))
     if held_on > timezone.localdate():
         raise CaseActionError("date", "评议日期不能晚于今天。")
-    if outcome not in Appraisal.Outcome.values:
-        raise CaseActionError("outcome", "请选择评议结果。")
-    appraisal = Appraisal.objects.create(
+    last_objection = (case.objections.filter(kind=Objection.Kind.PUBLICITY)
+                      .order_by("-lodged_at").values_list("lodged_at", flat=True).first())
+    if last_objection is not None and held_on < timezone.localdate(last_objection):
+        objected_on = fmt_date(timezone.localdate(last_objection))
+        raise CaseActionError("date", f"评议日期不能早于公示异议提出之日（{objected_on}）。")
+    if not recorder:
+        raise CaseActionError("recorder", "请填写记录人。")
+    if scan is None:
+        raise CaseActionError("scan", "请上传全体参加人员签字的民主评议记录扫描件。")
+    content, sha = read_scan(scan, "民主评议记录扫描件")
+    appraisal = Appraisal(
         case=case, held_on=held_on, place=place, chair=chair, participants=participants,
         votes_for=votes_for, votes_against=votes_against, votes_abstain=votes_abstain,
         outcome=outcome, notes=notes, recorded_by=by, recorded_at=timezone.now(),
+        recorder=recorder[:40], scan_sha256=sha,
     )
-    case, _ = _transition(case, "record_appraisal", by, payload={
-        "appraisal": appraisal.pk, "outcome": outcome,
-        "votes": [votes_for, votes_against, votes_abstain],
-    })
+    appraisal.scan.save(content.name, content, save=False)
+    try:
+        appraisal.save()
+        case, _ = _transition(case, "record_appraisal", by, payload={
+            "appraisal": appraisal.pk, "outcome": outcome,
+            "votes": [votes_for, votes_against, votes_abstain],
+        })
+        append_event(case, "appraisal_scan_filed", actor=by,
+                     payload={"appraisal": appraisal.pk, "sha256": sha})
+    except Exception:
+        appraisal.scan.delete(save=False)  # the rows roll back; leave no file behind
+        raise
     return case
 
 

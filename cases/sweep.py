@@ -55,7 +55,7 @@ ENDED_CASE_STATUSES = [CaseStatus.TERMINATED, CaseStatus.REJECTED, CaseStatus.WI
 # What the reminders need to know about a clock: read in the same query that locks it.
 ROW_FIELDS = ("pk", "kind", "unit", "clause", "start_at", "due_at", "case_id", "case__number",
               "case__kind", "case__township_id", "case__township__name", "case__village__name",
-              "case__created_by_id")
+              "case__created_by_id", "case__village_id")
 
 # Sent inside a batch's transaction, after its marks and reminders are written and before it
 # commits (``stage``: a `NotificationKind` value or "publicity"; ``ids``: deadline or case

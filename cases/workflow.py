@@ -121,14 +121,16 @@ class CaseWorkflow(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(field=status, source=S.IN_PUBLICITY, target=S.AWAITING_SIGN_OFF,
                 permission=perms.can_close_publicity,
-                conditions=[rules.publicity_over, rules.no_publicity_objection],
+                conditions=[rules.publicity_posted, rules.publicity_over,
+                            rules.no_publicity_objection],
                 custom={"label": "公示期满无异议", "clauses": ["S6", "S7"]})
     def end_publicity(self):
         """Publicity ended with no objection: the case waits for the leader (S7)."""
 
     @transition(field=status, source=S.IN_PUBLICITY, target=S.AWAITING_APPRAISAL,
                 permission=perms.can_close_publicity,
-                conditions=[rules.publicity_over, rules.has_publicity_objection],
+                conditions=[rules.publicity_posted, rules.publicity_over,
+                            rules.has_publicity_objection],
                 custom={"label": "公示有异议，转民主评议", "clauses": ["S10"]})
     def end_publicity_with_objection(self):
         """Publicity ended with an objection: democratic appraisal first (S10)."""
@@ -141,8 +143,9 @@ class CaseWorkflow(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(field=status, source=S.AWAITING_SIGN_OFF, target=S.APPROVED,
                 permission=perms.can_sign_off,
-                conditions=[rules.publicity_over, rules.objections_appraised,
-                            rules.appraisal_supports, rules.applicant_not_already_covered],
+                conditions=[rules.publicity_posted, rules.publicity_over,
+                            rules.objections_appraised, rules.appraisal_supports,
+                            rules.applicant_not_already_covered],
                 custom={"label": "审批同意", "clauses": ["S7"]})
     def sign_off(self):
         """The township's leader in charge approves; the seal is applied (S7)."""

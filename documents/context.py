@@ -30,6 +30,7 @@ from cases.models import (
     Township,
     VerificationReport,
 )
+from cases.services import case_publicity_period
 from cases.workflow import CaseKind
 from documents import formatting, materials, remedies
 from documents.kinds import ADVERSE_KINDS, DocumentKind
@@ -331,7 +332,7 @@ def _decided_calculation(case: Case) -> tuple[dict | None, dict | None]:
 def _approval_form(case: Case, ctx: dict, extra: dict, person, by) -> dict:
     """The 审核审批表: every figure from the calculation the amount rests on, line by line,
     and the override with its reason when the amount departs from it."""
-    publicity = _deadline(case, "publicity")
+    period = case_publicity_period(case)
     appraisal = Appraisal.objects.filter(case=case).order_by("held_on", "id").last()
     calculation, override = _decided_calculation(case)
     return {
@@ -342,8 +343,8 @@ def _approval_form(case: Case, ctx: dict, extra: dict, person, by) -> dict:
         or _standard_in_force(case),
         "amount": case.approved_amount or case.proposed_amount,
         "covered_persons": case.covered_persons or len(ctx["members"]),
-        "publicity": ({"start": publicity.start_at, "end": publicity.due_at}
-                      if publicity else None),
+        "publicity": ({"start": period.first_day, "end": period.last_day}
+                      if period else None),
         "appraisal": ({"held_on": appraisal.held_on, "outcome": appraisal.get_outcome_display()}
                       if appraisal else None),
         "decided_on": case.decided_at or ctx["today"],

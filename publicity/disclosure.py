@@ -169,9 +169,9 @@ class PublicBatch:
     address: str
     office_hours: str
     posted_on: dt.date
-    period_start: dt.date
-    period_end: dt.date
-    period_days: int
+    period_start: dt.date | None  # None while the sheet is not confirmed posted
+    period_end: dt.date | None
+    period_days: int | None
     running: bool
     count: int
     columns: tuple[tuple[str, str], ...]
@@ -194,7 +194,8 @@ def is_listed(entry, medium: Medium, now: dt.datetime) -> bool:
         return False
     if medium is Medium.BOARD:
         return True
-    return status == CaseStatus.IN_PUBLICITY and now <= entry.ends_at
+    return (status == CaseStatus.IN_PUBLICITY and entry.ends_at is not None
+            and now <= entry.ends_at)
 
 
 def disclose_entry(entry, medium: Medium) -> PublicRow:
@@ -204,12 +205,17 @@ def disclose_entry(entry, medium: Medium) -> PublicRow:
                      labels={f.key: f.label for f in fields})
 
 
+# What disclosing an entry reads besides the entry.
+ENTRY_RELATED = ("case__applicant", "case__village", "case__household")
+
+
 def disclose_batch(batch, medium: Medium, *, now: dt.datetime | None = None) -> PublicBatch:
     """The batch for `medium` at `now`: the listed rows, or online after the period only the
     number of households."""
     now = now or timezone.now()
-    entries = list(batch.entries.select_related(
-        "case__applicant", "case__village", "case__household").order_by("seq"))
+    entries = getattr(batch, "listed_entries", None)  # prefetched by `publicity.selectors`
+    if entries is None:
+        entries = list(batch.entries.select_related(*ENTRY_RELATED).order_by("seq"))
     shown = [e for e in entries if e.case.status != CaseStatus.WITHDRAWN]
     rows = tuple(disclose_entry(e, medium) for e in shown if is_listed(e, medium, now))
     township = batch.township

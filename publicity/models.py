@@ -3,8 +3,9 @@
 A case proposed for approval is publicized once, in its village (S9). The cases of one village
 that enter publicity on the same day are posted together on one board sheet: a
 `PublicityBatch`, with one `BatchEntry` per case. The end of each case's period is the due
-moment of its publicity clock (`cases.Deadline`, kind ``publicity``), copied here when the case
-is enlisted and never recomputed.
+moment of its publicity clock (`cases.Deadline`, kind ``publicity``), which starts when the sheet
+is confirmed posted on the village board (the 7 days run from the day after), copied here then
+and never recomputed.
 
 Objections and appraisals themselves are `cases.Objection` and `cases.Appraisal`, written by
 `cases.services`; this app keeps what the publicity work adds to them: who objected and how to
@@ -21,6 +22,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.deadlines import publicity_period
+
 
 class PublicityBatch(models.Model):
     """One village's board sheet: the cases that entered publicity there on one day."""
@@ -33,9 +36,11 @@ class PublicityBatch(models.Model):
         "cases.Village", verbose_name="公示村(社区)", on_delete=models.PROTECT,
         related_name="publicity_batches",
     )
-    posted_on = models.DateField("公示发布日期", help_text="公示期自次日起算（S6）。")
+    posted_on = models.DateField(
+        "公示单制作日期", help_text="拟批准之日制作公示单；公示期自确认张贴之日的次日起算。")
     ends_at = models.DateTimeField(
-        "公示截止时间", help_text="取自各案件公示时限的到期时间，列入时写入，不再重算。",
+        "公示截止时间", null=True, blank=True,
+        help_text="确认张贴时由各案件公示时限写入，不再重算；尚未确认张贴的为空。",
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT,
@@ -58,8 +63,11 @@ class PublicityBatch(models.Model):
         verbose_name_plural = "公示批次"
         ordering = ["-posted_on", "-id"]
         constraints = [
+            # One sheet of a village per day still waiting to go up on the board; cases
+            # proposed after it was confirmed posted go on a new sheet.
             models.UniqueConstraint(fields=["township", "village", "posted_on"],
-                                    name="publicity_batch_village_day_uniq"),
+                                    condition=models.Q(confirmed_at__isnull=True),
+                                    name="publicity_batch_village_day_open_uniq"),
         ]
         indexes = [models.Index(fields=["village", "-ends_at"], name="publicity_batch_end_idx")]
 
@@ -70,20 +78,32 @@ class PublicityBatch(models.Model):
         return reverse("publicity_batch_detail", args=[self.pk])
 
     @property
-    def period_start(self) -> dt.date:
-        """Day 1 of the period: the day after posting (S6, `cases.deadlines`)."""
-        return self.posted_on + dt.timedelta(days=1)
+    def period(self):
+        """The sheet's publicity period (`cases.deadlines.PublicityPeriod`): it runs from the
+        posting confirmed on the board; None while the sheet is not confirmed posted."""
+        if self.posted_at is None or self.ends_at is None:
+            return None
+        return publicity_period(self.posted_at, self.ends_at)
 
     @property
-    def period_end(self) -> dt.date:
-        return timezone.localdate(self.ends_at)
+    def period_start(self) -> dt.date | None:
+        """Day 1 of the period: the day after the posting (S6)."""
+        period = self.period
+        return period.first_day if period else None
 
     @property
-    def period_days(self) -> int:
-        return (self.period_end - self.posted_on).days
+    def period_end(self) -> dt.date | None:
+        period = self.period
+        return period.last_day if period else None
+
+    @property
+    def period_days(self) -> int | None:
+        period = self.period
+        return period.days if period else None
 
     def is_running(self, now: dt.datetime | None = None) -> bool:
-        return (now or timezone.now()) <= self.ends_at
+        """Posted and not yet ended."""
+        return self.ends_at is not None and (now or timezone.now()) <= self.ends_at
 
     @property
     def is_confirmed(self) -> bool:
@@ -101,9 +121,10 @@ class BatchEntry(models.Model):
     )
     seq = models.PositiveSmallIntegerField("序号")
     deadline = models.ForeignKey(
-        "cases.Deadline", verbose_name="公示时限", on_delete=models.PROTECT, related_name="+",
-    )
-    ends_at = models.DateTimeField("公示截止时间")
+        "cases.Deadline", verbose_name="公示时限", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # started when the sheet is confirmed posted
+    ends_at = models.DateTimeField("公示截止时间", null=True, blank=True)
     enlisted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="列入人", on_delete=models.PROTECT,
         related_name="+",

@@ -13,6 +13,7 @@ import json
 from urllib.parse import urljoin
 
 import segno
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -52,6 +53,7 @@ def board_html(batch: PublicityBatch, *, public_url: str, size: str = "a4",
     objecting = objection_url(public_url, batch.village.code)
     html = render_to_string("publicity/board.html", {
         "kind": "publicity_board", "doc_title": "社会救助审批公示", "sheet": sheet,
+        "publicity_days": settings.PUBLICITY_DAYS,
         "issuer": issuer_name(batch.township), "public_url": public_url,
         "objection_url": objecting, "qr": qr_data_uri(objecting),
         "page_size": SIZES[size], "size": size,

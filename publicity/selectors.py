@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from cases.models import Village
 from cases.workflow import CaseStatus
-from publicity.disclosure import Medium, PublicBatch, disclose_batch, is_listed
+from publicity.disclosure import ENTRY_RELATED, Medium, PublicBatch, disclose_batch, is_listed
 from publicity.models import BatchEntry, PublicityBatch
 
 # How long an ended sheet is still mentioned (as a count only) on the village page.
@@ -22,12 +22,19 @@ def village_by_code(code: str) -> Village | None:
     return Village.objects.select_related("township").filter(code=code, is_active=True).first()
 
 
+def _entries() -> Prefetch:
+    """A village's sheets are read with their entries in one more statement, however many
+    sheets are on display (a village may have several: one per posting)."""
+    return Prefetch("entries", to_attr="listed_entries", queryset=BatchEntry.objects
+                    .select_related(*ENTRY_RELATED).order_by("seq"))
+
+
 def notices_on_display(village: Village, *, now: dt.datetime | None = None
                        ) -> list[PublicBatch]:
     """The village's sheets whose period is running, as the public page shows them."""
     now = now or timezone.now()
     batches = PublicityBatch.objects.filter(village=village, ends_at__gte=now).select_related(
-        "village", "township").order_by("posted_on", "pk")
+        "village", "township").prefetch_related(_entries()).order_by("posted_on", "pk")
     shown = [disclose_batch(b, Medium.WEB, now=now) for b in batches]
     return [b for b in shown if b.rows]
 
@@ -38,7 +45,8 @@ def notices_ended(village: Village, *, now: dt.datetime | None = None,
     now = now or timezone.now()
     batches = PublicityBatch.objects.filter(
         village=village, ends_at__lt=now, ends_at__gte=now - dt.timedelta(days=days),
-    ).select_related("village", "township").order_by("-posted_on", "-pk")
+    ).select_related("village", "township").prefetch_related(_entries()).order_by(
+        "-posted_on", "-pk")
     shown = [disclose_batch(b, Medium.WEB, now=now) for b in batches]
     return [b for b in shown if b.count]
 

@@ -24,8 +24,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import services as case_services
+from cases.deadlines import publicity_ends_at
 from cases.errors import CaseActionError
-from cases.models import Appraisal, Case, Deadline, DeadlineKind, DeadlineStatus, Objection
+from cases.models import Appraisal, Case, Objection
 from cases.permissions import can_review
 from cases.trail import append_event
 from cases.workflow import CaseStatus
@@ -50,11 +51,6 @@ def _require(allowed: bool, message: str = FORBIDDEN) -> None:
 def _lock_case(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     return Case.objects.select_for_update().select_related("village", "township").get(pk=pk)
-
-
-def _publicity_clock(case: Case) -> Deadline | None:
-    return case.deadlines.filter(kind=DeadlineKind.PUBLICITY).exclude(
-        status=DeadlineStatus.CANCELLED).order_by("-start_at", "-pk").first()
 
 
 def clean_text(value: str) -> str:
@@ -88,13 +84,14 @@ def client_digest(address: str | None) -> str:
 def enlist(case: Case, *, by) -> BatchEntry:
     """Put a case that has just entered publicity on its village's board sheet (S6, S9).
 
-    The sheet is the batch of the case's township and village for the day its publicity clock
-    started; the first case of the day creates it. Call it after the publicity clock is
-    started, inside the same transaction (`cases.services.case_propose_approval`). Calling it
-    again for the same case returns the entry it already has: a case is publicized once (S9).
+    The sheet is the batch of the case's township and village made that day and not yet
+    confirmed posted; the first case creates it. The period starts only when the sheet is
+    confirmed posted (`batch_confirm_posting`). Call it inside the proposal's transaction
+    (`cases.services.case_propose_approval`). Calling it again for the same case returns the
+    entry it already has: a case is publicized once (S9).
 
     Args:
-        case: a case in 审批公示中 with a running publicity clock.
+        case: a case in 审批公示中.
         by: the user who proposed the approval; recorded as the sheet's publisher when the
             case opens a new sheet.
 
@@ -108,26 +105,23 @@ def enlist(case: Case, *, by) -> BatchEntry:
         return existing
     if case.status != CaseStatus.IN_PUBLICITY:
         raise CaseActionError("not_in_publicity", "只有处于“审批公示中”的案件才能列入公示。")
-    clock = _publicity_clock(case)
-    if clock is None:
-        raise CaseActionError("no_clock", "该案件尚未开始公示计时，不能列入公示。")
-    posted_on = timezone.localdate(clock.start_at)
-    batch, _ = PublicityBatch.objects.get_or_create(
-        township=case.township, village=case.village, posted_on=posted_on,
-        defaults={"ends_at": clock.due_at, "published_by": by},
-    )
-    # Lock the sheet: concurrent proposals in one village take numbers one after another.
-    batch = PublicityBatch.objects.select_for_update().get(pk=batch.pk)
-    if clock.due_at > batch.ends_at:
-        batch.ends_at = clock.due_at
-        batch.save(update_fields=["ends_at"])
+    made_on = timezone.localdate()
+    while True:
+        # The village's sheet of the day that is not yet on the board; a sheet already
+        # confirmed posted takes no more cases (they were not on it when it went up).
+        batch, _ = PublicityBatch.objects.get_or_create(
+            township=case.township, village=case.village, posted_on=made_on,
+            confirmed_at__isnull=True, defaults={"published_by": by},
+        )
+        # Lock the sheet: concurrent proposals in one village take numbers one after another.
+        batch = PublicityBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.confirmed_at is None:
+            break
     seq = (batch.entries.aggregate(n=Max("seq"))["n"] or 0) + 1
-    entry = BatchEntry.objects.create(batch=batch, case=case, seq=seq, deadline=clock,
-                                      ends_at=clock.due_at, enlisted_by=by,
+    entry = BatchEntry.objects.create(batch=batch, case=case, seq=seq, enlisted_by=by,
                                       enlisted_at=timezone.now())
     append_event(case, "publicity_enlisted", actor=by, payload={
-        "batch": batch.pk, "village": case.village.code, "posted_on": posted_on, "seq": seq,
-        "ends_at": clock.due_at,
+        "batch": batch.pk, "village": case.village.code, "made_on": made_on, "seq": seq,
     })
     return entry
 
@@ -135,11 +129,14 @@ def enlist(case: Case, *, by) -> BatchEntry:
 @transaction.atomic
 def batch_confirm_posting(*, batch: PublicityBatch, by, photo, posted_at: dt.datetime,
                           place: str = "") -> PublicityBatch:
-    """The village assistant confirms the sheet is on the board, with a photo of it (S6).
+    """The village assistant (or a clerk) confirms the sheet is on the board, with a photo of
+    it; the publicity period of every case on the sheet starts (S6).
 
-    The photo is re-encoded without metadata (`uploads.clean_photo`). A later confirmation
-    (a better photo, a reposted sheet) replaces the current one; every confirmation is on the
-    trail of each case on the sheet, with the photo's hash.
+    Day 1 is the day after `posted_at` (`cases.services.case_start_publicity`). The photo is
+    re-encoded without metadata (`uploads.clean_photo`). A later confirmation (a better photo)
+    replaces the photo and place only: the posting time and the period stay as first
+    confirmed. Every confirmation is on the trail of each case on the sheet, with the photo's
+    hash.
     """
     batch = PublicityBatch.objects.select_for_update().select_related("village").get(pk=batch.pk)
     _require(access.can_confirm_posting(batch, by),
@@ -147,10 +144,16 @@ def batch_confirm_posting(*, batch: PublicityBatch, by, photo, posted_at: dt.dat
     if photo is None:
         raise CaseActionError("photo", "请上传公示栏张贴照片。")
     now = timezone.now()
-    if posted_at > now:
-        raise CaseActionError("posted_at", "张贴时间不能晚于现在。")
-    if timezone.localdate(posted_at) < batch.posted_on:
-        raise CaseActionError("posted_at", "张贴时间不能早于公示发布日期。")
+    first = batch.confirmed_at is None
+    if first:
+        if posted_at is None:
+            raise CaseActionError("posted_at", "请填写实际张贴时间。")
+        if posted_at > now:
+            raise CaseActionError("posted_at", "张贴时间不能晚于现在。")
+        if timezone.localdate(posted_at) < batch.posted_on:
+            raise CaseActionError("posted_at", "张贴时间不能早于公示单制作日期。")
+    else:
+        posted_at = batch.posted_at
     try:
         clean = uploads.clean_photo(photo, what="公示栏照片")
     except ValidationError as exc:
@@ -164,14 +167,25 @@ def batch_confirm_posting(*, batch: PublicityBatch, by, photo, posted_at: dt.dat
         batch.posted_place = clean_text(place)[:100]
         batch.confirmed_by = by
         batch.confirmed_at = now
-        batch.save(update_fields=["board_photo", "board_photo_sha256", "posted_at",
-                                  "posted_place", "confirmed_by", "confirmed_at"])
-        cases = Case.objects.select_for_update().filter(
-            publicity_entry__batch=batch).order_by("pk")
-        for case in cases:
+        entries = list(BatchEntry.objects.filter(batch=batch).select_related("case")
+                       .order_by("case_id"))
+        for entry in entries:
+            case = entry.case
+            if first:
+                clock = case_services.case_start_publicity(case=case, posted_at=posted_at,
+                                                           by=by)
+                if clock is not None:
+                    entry.deadline, entry.ends_at = clock, clock.due_at
+                    entry.save(update_fields=["deadline", "ends_at"])
             append_event(case, "publicity_posted", actor=by, payload={
                 "batch": batch.pk, "posted_at": posted_at, "photo_sha256": clean.sha256,
             })
+        ends = [e.ends_at for e in entries if e.ends_at is not None]
+        if first:
+            batch.ends_at = (max(ends) if ends
+                             else publicity_ends_at(posted_at, settings.PUBLICITY_DAYS))
+        batch.save(update_fields=["board_photo", "board_photo_sha256", "posted_at",
+                                  "posted_place", "confirmed_by", "confirmed_at", "ends_at"])
     except Exception:
         default_storage.delete(stored)
         raise
@@ -223,15 +237,9 @@ def objection_record_for_case(*, case: Case, by, content: str, channel: str,
     if channel not in STAFF_CHANNELS:
         raise CaseActionError("channel", "请选择异议的提出方式（当面、电话或信件）。")
     content = _check_content(content)
-    now = timezone.now()
-    lodged_at = lodged_at or now
-    if lodged_at > now:
-        raise CaseActionError("lodged_at", "异议提出时间不能晚于现在。")
     locked = _lock_case(case)
     _require(access.can_record_objection(locked, by))
-    clock = _publicity_clock(locked)
-    if clock is not None and not (clock.start_at <= lodged_at <= clock.due_at):
-        raise CaseActionError("lodged_at", "异议提出时间不在该案件的公示期内。")
+    # The period rule is `cases.services.objection_record`'s, the same for every path.
     objection = case_services.objection_record(
         case=locked, content=content, by=by, channel=channel, lodged_at=lodged_at)
     return ObjectionDetail.objects.create(
@@ -276,42 +284,16 @@ def objection_handle(*, objection: Objection, by, handling: str) -> ObjectionDet
 
 # --- Democratic appraisal (S10) ----------------------------------------------------------------
 
-def _check_appraisal(*, participants: list[dict], votes_for: int, votes_against: int,
-                     votes_abstain: int, outcome: str, recorder: str) -> None:
-    named = [p for p in participants if str(p.get("name", "")).strip()]
-    if len(named) < MIN_APPRAISAL_PARTICIPANTS:
-        raise CaseActionError("participants",
-                              f"民主评议参加人员不少于{MIN_APPRAISAL_PARTICIPANTS}人。")
-    if any(not str(p.get("capacity", "")).strip() for p in named):
-        raise CaseActionError("participants", "请写明每位参加人员的身份（如村民代表、村委委员）。")
-    votes = (votes_for, votes_against, votes_abstain)
-    if any(v is None or v < 0 for v in votes):
-        raise CaseActionError("votes", "票数不能为负数。")
-    if sum(votes) == 0:
-        raise CaseActionError("votes", "请填写表决票数。")
-    if sum(votes) > len(named):
-        raise CaseActionError("votes",
-                              f"表决票数之和（{sum(votes)}）超过参加人数（{len(named)}）。")
-    if outcome == Appraisal.Outcome.SUPPORTED and votes_for <= votes_against:
-        raise CaseActionError("outcome", "同意票未多于反对票，评议结论不能为“评议通过”。")
-    if not clean_text(recorder):
-        raise CaseActionError("recorder", "请填写记录人。")
-
-
 @transaction.atomic
 def appraisal_record(*, case: Case, by, held_on: dt.date, place: str, chair: str,
                      recorder: str, participants: list[dict], votes_for: int,
                      votes_against: int, votes_abstain: int, outcome: str, minutes: str,
                      scan) -> AppraisalRecord:
-    """Record the democratic appraisal held after a publicity objection, with the scan of the
-    signed record (S10). The case goes to the leader's sign-off; a result that does not
-    support the case leaves the leader only a rejection (`cases.rules.appraisal_supports`).
+    """Record the democratic appraisal from the publicity appraisal page (S10).
 
-    Args:
-        participants: ``[{"name": ..., "capacity": ...}]`` — each person and in what capacity
-            they took part (村民代表, 村委委员, 镇街工作人员…).
-        minutes: the course of the meeting (评议情况).
-        scan: the uploaded scan (PDF or photo) of the record everyone signed.
+    Every rule is `cases.services.case_record_appraisal`'s (the one appraisal service); this
+    page adds only that the scan is first cleaned of metadata (`uploads.clean_scan`), and
+    keeps an `AppraisalRecord` pointing at the stored scan for the publicity pages.
 
     Returns:
         The `AppraisalRecord`; its `appraisal` is the `cases.Appraisal`.
@@ -322,30 +304,19 @@ def appraisal_record(*, case: Case, by, held_on: dt.date, place: str, chair: str
     participants = [{"name": clean_text(str(p.get("name", "")))[:40],
                      "capacity": clean_text(str(p.get("capacity", "")))[:40]}
                     for p in participants]
-    _check_appraisal(participants=participants, votes_for=votes_for,
-                     votes_against=votes_against, votes_abstain=votes_abstain,
-                     outcome=outcome, recorder=recorder)
-    if scan is None:
-        raise CaseActionError("scan", "请上传全体参加人员签字的民主评议记录扫描件。")
-    try:
-        clean = uploads.clean_scan(scan)
-    except ValidationError as exc:
-        raise CaseActionError("scan", "；".join(exc.messages)) from exc
+    cleaned = None
+    if scan is not None:
+        try:
+            clean = uploads.clean_scan(scan)
+        except ValidationError as exc:
+            raise CaseActionError("scan", "；".join(exc.messages)) from exc
+        cleaned = ContentFile(clean.content, name=clean.name)
     case_services.case_record_appraisal(
         case=locked, by=by, held_on=held_on, place=clean_text(place), chair=clean_text(chair),
         participants=participants, votes_for=votes_for, votes_against=votes_against,
-        votes_abstain=votes_abstain, outcome=outcome, notes=clean_text(minutes))
+        votes_abstain=votes_abstain, outcome=outcome, notes=clean_text(minutes),
+        recorder=clean_text(recorder), scan=cleaned)
     appraisal = Appraisal.objects.filter(case=locked).order_by("-recorded_at", "-pk").first()
-    stored = default_storage.save(
-        f"publicity/appraisals/{timezone.now():%Y/%m}/{clean.name}", ContentFile(clean.content))
-    try:
-        record = AppraisalRecord.objects.create(
-            appraisal=appraisal, recorder=clean_text(recorder)[:40], scan=stored,
-            scan_sha256=clean.sha256, scan_type=clean.content_type, uploaded_by=by)
-        append_event(locked, "appraisal_scan_filed", actor=by, payload={
-            "appraisal": appraisal.pk, "sha256": clean.sha256, "type": clean.content_type,
-        })
-    except Exception:
-        default_storage.delete(stored)
-        raise
-    return record
+    return AppraisalRecord.objects.create(
+        appraisal=appraisal, recorder=appraisal.recorder, scan=appraisal.scan.name,
+        scan_sha256=appraisal.scan_sha256, scan_type=clean.content_type, uploaded_by=by)

@@ -139,3 +139,27 @@ class HouseholdFactory(DjangoModelFactory):
 
 def township(code: str) -> Township:
     return Township.objects.get(code=code)
+
+
+def scan_upload(name: str = "评议记录.png"):
+    """A small PNG upload standing in for the scan of a signed record."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.demo_cases import demo_image
+
+    return SimpleUploadedFile(name, demo_image(), content_type="image/png")
+
+
+def appraisal_input(**overrides) -> dict:
+    """A valid democratic appraisal as `services.case_record_appraisal` takes it (held today,
+    5 村民代表, 4 for, 1 against: passed, signed record attached); `overrides` replace keys."""
+    from django.utils import timezone
+
+    data = {
+        "held_on": timezone.localdate(), "place": "村委会会议室", "chair": "张书记",
+        "participants": [{"name": f"代表{i}", "capacity": "村民代表"} for i in range(5)],
+        "votes_for": 4, "votes_against": 1, "votes_abstain": 0, "outcome": "supported",
+        "notes": "", "recorder": "李会计", "scan": scan_upload(),
+    }
+    data.update(overrides)
+    return data

@@ -9,9 +9,10 @@ from ninja import Path, Query, Router
 from cases import scoping, services
 from cases.api import serialize
 from cases.api.params import MAX_ID, CaseQuery, page_of
-from cases.api.schemas import ActionOut, CaseDetail, CasePage, ErrorOut
+from cases.api.schemas import ActionOut, CaseDetail, CasePage, ErrorOut, ObjectionIn
 from cases.audit_access import log_access
-from cases.models import AccessLog, DeadlineStatus
+from cases.deadlines import publicity_period
+from cases.models import AccessLog, Case, DeadlineKind, DeadlineStatus
 from documents.models import IssuedDocument
 
 router = Router(tags=["案件"])
@@ -66,8 +67,14 @@ def case_detail_data(case, user) -> dict:
     next_due = min((d.due_at for d in deadlines if d.status == DeadlineStatus.OPEN),
                    default=None)
     case.next_due = next_due
+    publicity = next((d for d in reversed(list(deadlines)) if d.kind == DeadlineKind.PUBLICITY
+                      and d.status != DeadlineStatus.CANCELLED), None)
+    period = publicity_period(publicity.start_at, publicity.due_at) if publicity else None
     return {
         **serialize.case(case),
+        "publicity": ({"posted_at": period.posted_at, "first_day": period.first_day,
+                       "last_day": period.last_day, "ends_at": period.ends_at}
+                      if period else None),
         "hardship": case.hardship, "proposed_amount": case.proposed_amount,
         "approved_amount": case.approved_amount, "covered_persons": case.covered_persons,
         "review_opinion": case.review_opinion, "decision_reason": case.decision_reason,
@@ -97,3 +104,19 @@ def case_actions(request: HttpRequest, case_id: int = Path(..., ge=1, le=MAX_ID)
     """The moves this user may make now, with the conditions still missing for each."""
     case = scoping.case_for_user(request.user, case_id)
     return actions_for(case, request.user)
+
+
+@router.post("/cases/{case_id}/objections/", response={200: CaseDetail, **ERRORS},
+             url_name="case_objection", operation_id="case_objection",
+             summary="登记公示异议")
+def case_objection(request: HttpRequest, payload: ObjectionIn,
+                   case_id: int = Path(..., ge=1, le=MAX_ID)):
+    """Record an objection made during publicity in person, by phone or by letter, by the same
+    service (and rule: only within the publicity period) as the case page and the public form;
+    a refusal is a 400 with its Chinese message."""
+    case = scoping.case_for_user(request.user, case_id)
+    services.objection_record(case=case, by=request.user, content=payload.content,
+                              channel=payload.channel, lodged_at=payload.lodged_at)
+    case = Case.objects.select_related(
+        "household", "applicant", "township", "village", "created_by").get(pk=case.pk)
+    return case_detail_data(case, request.user)

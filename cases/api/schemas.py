@@ -195,7 +195,16 @@ class DocumentPage(Schema):
     results: list[DocumentOut]
 
 
+class PublicityOut(Schema):
+    posted_at: dt.datetime = Field(description="公示单张贴在村(社区)公示栏的时间")
+    first_day: dt.date = Field(description="公示期第1日（张贴次日）")
+    last_day: dt.date = Field(description="公示期最后一日")
+    ends_at: dt.datetime = Field(description="公示期截止时刻（最后一日23:59:59，北京时间）")
+
+
 class CaseDetail(CaseOut):
+    publicity: PublicityOut | None = Field(
+        None, description="审批公示期；公示单尚未确认张贴时为空")
     hardship: str
     proposed_amount: Decimal | None
     approved_amount: Decimal | None
@@ -229,6 +238,14 @@ class ReasonIn(Schema):
 class RecheckIn(Schema):
     content: RequiredText = Field(description="申请人对核对结果的异议")
     channel: Literal[tuple(Objection.Channel.values)]  # type: ignore[valid-type]
+
+
+class ObjectionIn(Schema):
+    content: RequiredText = Field(description="异议内容")
+    channel: Literal["in_person", "phone", "letter"] = Field(
+        description="提出方式：当面、电话或信件（网上异议由公开页面提出）")
+    lodged_at: dt.datetime | None = Field(
+        None, description="异议提出时间，默认为现在；须在公示期内（张贴起至最后一日24时）")
 
 
 class ProposeApprovalIn(Schema):
@@ -276,12 +293,19 @@ class AppraisalIn(Schema):
     held_on: dt.date
     place: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(storable)]
     chair: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(storable)]
-    participants: list[ParticipantIn] = Field(min_length=3, max_length=200)
+    recorder: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(storable)]
+    participants: list[ParticipantIn] = Field(
+        min_length=1, max_length=200,
+        description="参加人员及身份；人数下限与可选身份见系统设置，由服务统一检查")
     votes_for: int = Field(ge=0, le=10000)
     votes_against: int = Field(ge=0, le=10000)
     votes_abstain: int = Field(ge=0, le=10000)
     outcome: Literal[tuple(Appraisal.Outcome.values)]  # type: ignore[valid-type]
     notes: LongText = ""
+    scan_base64: str | None = Field(
+        None, max_length=28_000_000,
+        description="全体参加人员签字的民主评议记录扫描件（PDF、JPG或PNG），Base64 编码；必填")
+    scan_name: Annotated[str, Field(max_length=100)] = "scan"
 
 
 # Choices offered as query filters.

@@ -9,6 +9,10 @@ the user may not make it) with the service's Chinese message.
 # No `from __future__ import annotations` here: the endpoints are built in a loop, and
 # django-ninja reads each one's body type from its real (not stringified) annotation.
 
+import base64
+import binascii
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from ninja import Path, Router
 
@@ -18,6 +22,7 @@ from cases.api import schemas as s
 from cases.api.case_views import case_detail_data
 from cases.api.errors import FormRefused
 from cases.api.params import MAX_ID
+from cases.errors import CaseActionError
 from cases.models import Case
 from cases.views.cases import ACTIONS
 from cases.workflow import CaseWorkflow
@@ -40,11 +45,29 @@ BODIES: dict[type, type[s.Schema]] = {
 }
 
 
+FILE_FIELDS = {"scan_base64": "scan"}  # body field (Base64) -> the form's file field
+
+
+def form_files(payload: s.Schema) -> dict:
+    """The body's Base64 files as the form's uploads (a file the page would post)."""
+    files = {}
+    for name, field in FILE_FIELDS.items():
+        value = getattr(payload, name, None)
+        if value:
+            try:
+                content = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise CaseActionError(field, "扫描件须为Base64编码的PDF、JPG或PNG文件。") from exc
+            files[field] = SimpleUploadedFile(
+                getattr(payload, "scan_name", "scan") or "scan", content)
+    return files
+
+
 def form_data(payload: s.Schema) -> dict[str, str]:
     """The body as the form would receive it from the page (strings, one line per person)."""
     data = {}
     for name, value in payload.model_dump().items():
-        if value is None:
+        if value is None or name in FILE_FIELDS or name == "scan_name":
             continue
         if isinstance(value, bool):
             data[name] = "on" if value else ""
@@ -72,7 +95,7 @@ def _make_endpoint(name: str):
 
     def endpoint(request: HttpRequest, payload, case_id: int = Path(..., ge=1, le=MAX_ID)):
         case = scoping.case_for_user(request.user, case_id)
-        form = spec.form(data=form_data(payload))
+        form = spec.form(data=form_data(payload), files=form_files(payload))
         if not form.is_valid():
             raise FormRefused(form)
         spec.run(case, request.user, form.cleaned_data)

@@ -9,6 +9,7 @@ class DeadlineKind(models.TextChoices):
     DECISION = "decision", "审核审批时限(20个工作日)"
     RECHECK = "recheck", "复查时限(10个工作日)"
     PUBLICITY = "publicity", "审批公示(7天)"
+    POSTING = "posting", "公示张贴确认"
     EMERGENCY_AID = "emergency_aid", "急难型先行救助(24小时)"
     EMERGENCY_REGISTRATION = "emergency_registration", "急难型登记补办(5个工作日)"
     PERIODIC_REVIEW = "periodic_review", "动态管理复核"

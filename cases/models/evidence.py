@@ -176,6 +176,10 @@ class Appraisal(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
                                     on_delete=models.PROTECT)
     recorded_at = models.DateTimeField("录入时间")
+    # The signed record (民主评议记录, signed by everyone present), kept with its hash.
+    recorder = models.CharField("记录人", max_length=40, blank=True)
+    scan = models.FileField("签字记录扫描件", upload_to="cases/appraisals/%Y/%m/", blank=True)
+    scan_sha256 = models.CharField("扫描件SHA-256", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "民主评议记录"

@@ -38,8 +38,10 @@ def visits_to_do(village_ids: list[int]):
 
 
 def boards_running(village_ids: list[int], now):
-    """Board sheets of the villages whose period has not ended: unconfirmed ones first."""
-    return (PublicityBatch.objects.filter(village_id__in=village_ids, ends_at__gte=now)
+    """Board sheets of the villages still to be posted or whose period has not ended:
+    unconfirmed ones first."""
+    return (PublicityBatch.objects.filter(Q(ends_at__gte=now) | Q(confirmed_at__isnull=True),
+                                          village_id__in=village_ids)
             .select_related("village")
             .annotate(n=Count("entries"))
             .order_by(F("confirmed_at").asc(nulls_first=True), "posted_on", "pk"))
@@ -51,7 +53,7 @@ def cases_in_publicity(village_ids: list[int]):
             .select_related("applicant", "village", "publicity_entry")
             .annotate(n_objections=Count("objections", filter=Q(
                 objections__kind=Objection.Kind.PUBLICITY)))
-            .order_by("publicity_entry__ends_at", "pk"))
+            .order_by(F("publicity_entry__ends_at").asc(nulls_first=True), "pk"))
 
 
 def _capped(queryset) -> tuple[list, int]:

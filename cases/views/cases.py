@@ -170,7 +170,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise PermissionDenied("未知的操作。")
-    form = spec.form(request.POST, prefix=action)
+    form = spec.form(request.POST, request.FILES, prefix=action)
     if form.is_valid():
         try:
             spec.run(case, request.user, form.cleaned_data)

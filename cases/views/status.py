@@ -9,7 +9,6 @@ lookup (right or wrong) counts against a per-address limit kept in the cache.
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import time
 import unicodedata
@@ -25,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from cases.calendar import fmt_date
+from cases.deadlines import publicity_period
 from cases.models import Case, DeadlineKind, DeadlineStatus
 from cases.workflow import CaseKind, CaseStatus
 from lanshan_aid.client_address import client_ip
@@ -122,7 +123,8 @@ def status_view(case: Case) -> dict:
     """Only what the applicant may see: stage, dates, clocks and what happens next."""
     local = timezone.localdate
     deadlines = list(case.deadlines.order_by("start_at", "pk"))
-    publicity = next((d for d in deadlines if d.kind == DeadlineKind.PUBLICITY), None)
+    publicity = next((d for d in reversed(deadlines) if d.kind == DeadlineKind.PUBLICITY
+                      and d.status != DeadlineStatus.CANCELLED), None)
     clocks = []
     for d in deadlines:
         if d.kind not in PUBLIC_CLOCKS:
@@ -139,9 +141,8 @@ def status_view(case: Case) -> dict:
     if case.aid_given_at:
         dates.append(("先行救助日期", local(case.aid_given_at)))
     if publicity is not None:
-        start = local(publicity.start_at)
-        dates.append(("公示期", f"{start + dt.timedelta(days=1):%Y年%m月%d日}至"
-                               f"{local(publicity.due_at):%Y年%m月%d日}"))
+        period = publicity_period(publicity.start_at, publicity.due_at)
+        dates.append(("公示期", f"{fmt_date(period.first_day)}至{fmt_date(period.last_day)}"))
     if case.decided_at and case.status not in (S.WITHDRAWN,):
         dates.append(("决定日期", local(case.decided_at)))
     return {

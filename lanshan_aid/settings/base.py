@@ -363,6 +363,19 @@ PUBLICITY_DAYS = env.int("PUBLICITY_DAYS", default=7)
 EMERGENCY_AID_HOURS = env.int("EMERGENCY_AID_HOURS", default=24)
 EMERGENCY_REGISTRATION_WORKDAYS = env.int("EMERGENCY_REGISTRATION_WORKDAYS", default=5)
 PUBLICITY_PAUSES_DECISION_CLOCK = env.bool("PUBLICITY_PAUSES_DECISION_CLOCK", default=True)
+# Publicity runs from the day after the board sheet is confirmed posted on the village board.
+# A sheet not confirmed posted within this many working days of the proposal reminds the
+# village assistant and the clerk. Lanshan has set no such limit; 2 is the project's default.
+PUBLICITY_POSTING_WORKDAYS = env.int("PUBLICITY_POSTING_WORKDAYS", default=2)
+# Democratic appraisal (民主评议): passed when votes for exceed this share of the participants
+# ("1/2": more than half). Lanshan's own rule is not known; the seed sets none. The roles a
+# participant may take part in, and the fewest participants, are likewise not set by Lanshan.
+APPRAISAL_PASS_SHARE = env.str("APPRAISAL_PASS_SHARE", default="1/2")
+APPRAISAL_MIN_PARTICIPANTS = env.int("APPRAISAL_MIN_PARTICIPANTS", default=3)
+APPRAISAL_ROLES = env.list("APPRAISAL_ROLES", default=[
+    "村民代表", "村(居)委成员", "村党组织成员", "村务监督委员会成员", "驻村干部",
+    "镇街工作人员", "党员代表",
+])
 
 # Benefit amounts (cases/verification/assessment.py). No published Shandong/Linyi rounding
 # rule was found: `yuan_up` (不足1元按1元计) by default; `fen` or `yuan_half_up` otherwise.

@@ -97,7 +97,9 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([f"{sheet.township}{sheet.village}社会救助审批公示（公开版）"])
-    writer.writerow([f"公示期：{cn_date(sheet.period_start)}至{cn_date(sheet.period_end)}",
+    period = (f"公示期：{cn_date(sheet.period_start)}至{cn_date(sheet.period_end)}"
+              if sheet.period_start else "公示期：尚未张贴，自确认张贴之日的次日起算")
+    writer.writerow([period,
                      f"共{sheet.count}户"])
     writer.writerow([label for _key, label in sheet.columns])
     for row in sheet.rows:

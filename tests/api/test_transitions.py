@@ -42,7 +42,9 @@ def test_propose_approval_moves_the_case_through_the_service(api, clerk_a, make_
     body = response.json()
     assert body["status"] == "in_publicity"
     assert body["proposed_amount"] == "620.50"
-    assert any(d["kind"] == "publicity" and d["status"] == "open" for d in body["deadlines"])
+    # The 7 days start only when the sheet is confirmed posted on the village board.
+    assert any(d["kind"] == "posting" and d["status"] == "open" for d in body["deadlines"])
+    assert body["publicity"] is None
     assert CaseEvent.objects.filter(case=case, action="propose_approval",
                                     actor=clerk_a).exists()
 
@@ -135,11 +137,20 @@ def test_a_post_without_the_csrf_token_is_refused(api, clerk_a, make_case, villa
     assert case.status == S.RECEIVED
 
 
+def scan_base64() -> str:
+    import base64
+
+    from cases.demo_cases import demo_image
+
+    return base64.b64encode(demo_image()).decode()
+
+
 def test_appraisal_participants_are_a_list(api, clerk_a, make_case, village_a):
     """clause: S10"""
     case = make_case(S.AWAITING_APPRAISAL, village_a)
     api.login(clerk_a)
     body = {"held_on": dt.date.today().isoformat(), "place": "村委会", "chair": "张书记",
+            "recorder": "李会计", "scan_base64": scan_base64(), "scan_name": "record.png",
             "participants": [{"name": f"代表{i}", "capacity": "村民代表"} for i in range(4)],
             "votes_for": 4, "votes_against": 0, "votes_abstain": 0, "outcome": "supported"}
     response = api.post(_path(case, "record_appraisal"), body)
@@ -154,6 +165,7 @@ def test_too_few_participants_is_refused(api, clerk_a, make_case, village_a):
     case = make_case(S.AWAITING_APPRAISAL, village_a)
     api.login(clerk_a)
     body = {"held_on": dt.date.today().isoformat(), "place": "村委会", "chair": "张书记",
+            "recorder": "李会计", "scan_base64": scan_base64(),
             "participants": [{"name": "甲"}, {"name": "乙"}],
             "votes_for": 2, "votes_against": 0, "votes_abstain": 0, "outcome": "supported"}
     assert api.post(_path(case, "record_appraisal"), body).status_code == 400

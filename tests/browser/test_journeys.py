@@ -2,10 +2,11 @@
 
 1. 城乡低保: the clerk accepts the application in the three-screen flow (/accept/), the
    verification officer records the result on the case page, the village assistant records
-   the home visit on a phone and confirms the board sheet is posted, the clerk proposes
-   approval, the 7 days of publicity pass (the clock is moved with time-machine; the live
-   server runs in this process) and the scheduled sweep closes them, the leader signs off
-   from the queue, and the district bureau receives and acknowledges the approval table.
+   the home visit on a phone, the clerk proposes approval, the assistant confirms the board
+   sheet posted (the 7 days start the next day), the 7 days pass (the clock is moved with
+   time-machine; the live server runs in this process) and the scheduled sweep closes them,
+   the leader signs off from the queue, and the district bureau receives and acknowledges
+   the approval table.
 2. 急难型临时救助: the emergency is reported, aid is given first (先行救助) and the paperwork
    is completed afterwards (补办).
 """
@@ -156,8 +157,11 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         propose.locator("button[type=submit]").click()
         _message(page, "操作已完成。")
         _status_is(page, "审批公示中")
+        # The 7 days start only once the sheet is on the village board.
+        expect(page.locator("#actions")).to_contain_text("公示单尚未确认张贴")
         case.refresh_from_db()
         assert case.status == CaseStatus.IN_PUBLICITY
+        assert services.case_publicity_period(case) is None
         assert case.proposed_amount == assessment.amount and not case.amount_overridden
         batch = case.publicity_entry.batch
 
@@ -180,6 +184,10 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         _message(phone, "已确认张贴。")
         batch.refresh_from_db()
         assert batch.confirmed_by == assistant_a
+        period = services.case_publicity_period(case)
+        assert period.first_day == timezone.localdate(batch.posted_at) + dt.timedelta(days=1)
+        expect(phone.locator("dl.facts")).to_contain_text(
+            f"{period.first_day:%Y年}{period.first_day.month}月{period.first_day.day}日至")
 
         # 6. Seven days pass with no objection; the scheduled sweep closes publicity (S6, S7).
         clock.shift(dt.timedelta(days=8))

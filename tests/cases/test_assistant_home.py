@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
+from cases.demo_cases import confirm_posting
 from cases.models import AccessLog
 from cases.permissions import Role
 from cases.views import assistant as view
@@ -38,10 +39,12 @@ def _accepted(village, *, clerk):
 
 
 def _fill(village, n, *, clerk, verifier, leader):
-    """`n` cases waiting for a home visit and `n` cases in publicity (one board per day)."""
+    """`n` cases waiting for a home visit and `n` cases in publicity (one board per day), their
+    sheets not yet confirmed posted."""
     visits = [_accepted(village, clerk=clerk) for _ in range(n)]
     shown = [publicize(HouseholdFactory(village=village, members=1), clerk=clerk,
-                       verifier=verifier, leader=leader, days_ago=1 + i % 3)[0]
+                       verifier=verifier, leader=leader, days_ago=1 + i % 3,
+                       posted=False)[0]
              for i in range(n)]
     return visits, shown
 
@@ -79,9 +82,7 @@ def test_a_visited_case_and_a_confirmed_board_leave_the_to_do_lists(
                                by=assistant_a)
     _, (shown,) = _fill(village_a, 1, clerk=clerk_a, verifier=verifier_a, leader=leader_a)
     batch = shown.publicity_entry.batch
-    batch.confirmed_at = batch.posted_at = dt.datetime.now(dt.UTC)
-    batch.confirmed_by = assistant_a
-    batch.save()
+    confirm_posting(shown, by=assistant_a)
     html = _page(client, assistant_a).content.decode()
     assert reverse("home_visit_new", args=[case.pk]) not in html
     assert "已确认张贴" in html and "待张贴确认" not in html

@@ -10,11 +10,11 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import build_case, calculate
+from cases.demo_cases import build_case, calculate, confirm_posting
 from cases.models import Case, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.workflow import CaseKind, CaseStatus
 from documents.kinds import DocumentKind
-from tests.factories import HouseholdFactory, PersonFactory
+from tests.factories import HouseholdFactory, PersonFactory, appraisal_input
 
 S = CaseStatus
 pytestmark = pytest.mark.django_db
@@ -162,22 +162,27 @@ def test_objection_to_verification_opens_a_10_working_day_recheck(village_a, sta
 
 
 @pytest.mark.clause("S6")
-def test_approval_is_publicized_for_7_days_before_it_can_close(village_a, staff):
-    posted = timezone.make_aware(dt.datetime(2026, 11, 26, 15, 0))
-    with time_machine.travel(posted - dt.timedelta(days=1), tick=False):
+def test_approval_is_publicized_for_7_days_from_the_day_after_the_posting(village_a, staff):
+    proposed = timezone.make_aware(dt.datetime(2026, 11, 26, 15, 0))
+    with time_machine.travel(proposed - dt.timedelta(days=1), tick=False):
         case = build_case(S.INVESTIGATING, household=_household(village_a), days_ago=0,
                           **staff)
-    with time_machine.travel(posted, tick=False):
+    with time_machine.travel(proposed, tick=False):
         calculate(case, by=staff["clerk"])
         case = services.case_propose_approval(case=case, by=staff["clerk"],
                                               opinion="符合条件。")
+    assert not case.deadlines.filter(kind=DeadlineKind.PUBLICITY).exists()
+    posted = timezone.make_aware(dt.datetime(2026, 11, 27, 10, 0))
+    with time_machine.travel(posted, tick=False):
+        confirm_posting(case, by=staff["clerk"])
     clock = case.deadlines.get(kind=DeadlineKind.PUBLICITY)
-    assert timezone.localdate(clock.due_at) == dt.date(2026, 12, 3)
-    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 12, 3, 18, 0)), tick=False):
+    assert clock.start_at == posted
+    assert timezone.localdate(clock.due_at) == dt.date(2026, 12, 4)
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 12, 4, 23, 59)), tick=False):
         with pytest.raises(services.CaseActionError) as exc:
             services.case_close_publicity(case=case, by=None)
         assert "公示期尚未结束" in exc.value.message
-    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 12, 4, 0, 0, 1)), tick=False):
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 12, 5, 0, 0, 1)), tick=False):
         case = services.case_close_publicity(case=case, by=None)
     assert case.status == S.AWAITING_SIGN_OFF
 
@@ -242,11 +247,7 @@ def test_objection_during_publicity_requires_democratic_appraisal(village_a, sta
             chair="张书记", participants=[], votes_for=0, votes_against=0, votes_abstain=0,
             outcome="supported")
     assert "参加人员" in exc.value.message
-    case = services.case_record_appraisal(
-        case=case, by=staff["clerk"], held_on=timezone.localdate(), place="村委会会议室",
-        chair="张书记", participants=[{"name": f"代表{i}", "capacity": "村民代表"}
-                                      for i in range(5)],
-        votes_for=4, votes_against=1, votes_abstain=0, outcome="supported")
+    case = services.case_record_appraisal(case=case, by=staff["clerk"], **appraisal_input())
     assert case.status == S.AWAITING_SIGN_OFF
     assert services.case_sign_off(case=case, by=staff["leader"]).status == S.APPROVED
 
@@ -351,11 +352,8 @@ def test_case_numbers_are_sequential_per_township_year_and_kind(village_a, staff
 @pytest.mark.clause("S10")
 def test_an_appraisal_that_does_not_support_leads_to_rejection_not_sign_off(village_a, staff):
     case = build_case(S.AWAITING_APPRAISAL, household=_household(village_a), **staff)
-    case = services.case_record_appraisal(
-        case=case, by=staff["clerk"], held_on=timezone.localdate(), place="村委会会议室",
-        chair="张书记", participants=[{"name": f"代表{i}", "capacity": "村民代表"}
-                                      for i in range(5)],
-        votes_for=1, votes_against=4, votes_abstain=0, outcome="not_supported")
+    case = services.case_record_appraisal(case=case, by=staff["clerk"], **appraisal_input(
+        votes_for=1, votes_against=4, outcome="not_supported"))
     with pytest.raises(services.CaseActionError) as exc:
         services.case_sign_off(case=case, by=staff["leader"])
     assert "民主评议未通过" in exc.value.message

@@ -42,7 +42,8 @@ def _fresh(case):
 def test_every_rule_that_reads_rows_is_a_row_question():
     assert {r.__name__ for r in ROW_RULES} == {
         "authorizations_complete", "applicant_not_already_covered", "has_verification_report",
-        "has_recheck_report", "has_home_visit", "publicity_over", "no_publicity_objection",
+        "has_recheck_report", "has_home_visit", "publicity_posted", "publicity_over",
+        "no_publicity_objection",
         "has_publicity_objection", "has_appraisal", "objections_appraised",
         "appraisal_supports"}
 

@@ -14,7 +14,7 @@ from cases.demo_cases import build_case, calculate
 from cases.models import Appraisal
 from cases.permissions import Role
 from cases.workflow import PRE_DECISION_STATUSES, CaseStatus
-from tests.factories import HouseholdFactory, make_user
+from tests.factories import HouseholdFactory, appraisal_input, make_user
 
 S = CaseStatus
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,9 +32,9 @@ MOVES = {
     "close_publicity": (lambda c, u: services.case_close_publicity(case=c, by=u),
                         {S.IN_PUBLICITY}, {"clerk_a", "leader_a"}),
     "record_appraisal": (lambda c, u: services.case_record_appraisal(
-        case=c, by=u, held_on=c.applied_at.date(), place="村委会", chair="张书记",
-        participants=[{"name": "甲", "capacity": "村民代表"}] * 3, votes_for=3,
-        votes_against=0, votes_abstain=0, outcome=Appraisal.Outcome.SUPPORTED),
+        case=c, by=u, **appraisal_input(participants=[{"name": "甲", "capacity": "村民代表"}] * 3,
+                                        votes_for=3, votes_against=0,
+                                        outcome=Appraisal.Outcome.SUPPORTED)),
         {S.AWAITING_APPRAISAL}, {"clerk_a", "leader_a"}),
     "sign_off": (lambda c, u: services.case_sign_off(case=c, by=u), {S.AWAITING_SIGN_OFF},
                  {"leader_a"}),

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import calculate
+from cases.demo_cases import calculate, confirm_posting
 from cases.workflow import CaseKind
 from publicity.services import enlist
 
@@ -17,9 +17,11 @@ from publicity.services import enlist
 def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
               hardship: str = "家庭成员患病，无稳定收入。", amount: Decimal | None = None,
               opinion: str = "符合条件，同意纳入保障。", covered_persons: int | None = None,
-              days_ago: float = 1, applicant=None, override_reason: str = ""):
+              days_ago: float = 1, applicant=None, override_reason: str = "",
+              posted: bool = True):
     """Register, accept, verify, visit, calculate and propose approval `days_ago` days back,
-    then put the case on its village's board sheet. Returns (case, entry).
+    put the case on its village's board sheet and (unless `posted=False`) confirm the sheet
+    posted on the board at once, which starts the period. Returns (case, entry).
 
     The amount is the calculation's unless `amount` (with `override_reason`) is given."""
     start = timezone.now() - dt.timedelta(days=days_ago)
@@ -43,6 +45,8 @@ def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
                                               opinion=opinion, covered_persons=covered_persons,
                                               override_reason=override_reason)
         entry = enlist(case, by=clerk)
+        if posted:
+            confirm_posting(case, by=clerk)
     case.refresh_from_db()
     entry.refresh_from_db()
     return case, entry

@@ -49,6 +49,15 @@ def running_entry(village_a, staff_a, hotline_a):
 
 
 @pytest.fixture
+def unposted_entry(village_a, staff_a, hotline_a):
+    """A dibao case of village A proposed for approval, on a board sheet not yet confirmed
+    posted: its period has not started."""
+    household = HouseholdFactory(village=village_a, members=2)
+    case, entry = publicize(household, posted=False, **staff_a)
+    return entry
+
+
+@pytest.fixture
 def ended_entry(village_a, staff_a, hotline_a):
     """A case of village A whose publicity period is over (not yet closed)."""
     household = HouseholdFactory(village=village_a, members=1)

@@ -44,7 +44,8 @@ def _enlist(case_pk: int, user_pk: int, barrier, results) -> None:
 def test_simultaneous_proposals_in_one_village_share_one_sheet(village_a, clerk_a,
                                                                verifier_a, leader_a):
     cases = [build_case(CaseStatus.IN_PUBLICITY, household=HouseholdFactory(village=village_a),
-                        clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1)
+                        clerk=clerk_a, verifier=verifier_a, leader=leader_a, days_ago=1,
+                        posted=False)
              for _ in range(4)]
     connections.close_all()
     ctx = multiprocessing.get_context("fork")

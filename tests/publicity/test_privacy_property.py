@@ -18,10 +18,12 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases import idnumber
+from cases.demo_cases import confirm_posting
 from cases.models import DisabilityType, HealthStatus, Person
 from publicity import printing
 from publicity.disclosure import mask_name
@@ -135,9 +137,12 @@ def test_no_id_number_phone_or_hardship_reason_leaves_through_publicity(
             case, entry = publicize(household, kind=spec["kind"], hardship=hardship,
                                     amount=spec["amount"], covered_persons=spec["covered"],
                                     override_reason="金额经镇街集体研究确定。",
-                                    days_ago=10 if ended else 1, **staff)
+                                    days_ago=10 if ended else 1, posted=False, **staff)
             built.append((household, case, entry))
         batch = built[0][2].batch
+        # One sheet for all of them, posted on the board once: the period starts then.
+        confirm_posting(built[0][1], by=clerk_a,
+                        posted_at=timezone.now() - dt.timedelta(days=10 if ended else 1, hours=-3))
         assert all(entry.batch_id == batch.pk for _h, _c, entry in built)
 
         code = village_a.code

@@ -44,12 +44,22 @@ def test_a_case_entering_publicity_goes_on_its_villages_sheet_for_seven_days(run
 @pytest.mark.clause("S6")
 def test_cases_of_one_village_and_day_share_a_sheet_other_villages_get_their_own(
         village_a, village_a2, staff_a):
-    _c1, e1 = publicize(HouseholdFactory(village=village_a), **staff_a)
-    _c2, e2 = publicize(HouseholdFactory(village=village_a), **staff_a)
-    _c3, e3 = publicize(HouseholdFactory(village=village_a2), **staff_a)
+    _c1, e1 = publicize(HouseholdFactory(village=village_a), posted=False, **staff_a)
+    _c2, e2 = publicize(HouseholdFactory(village=village_a), posted=False, **staff_a)
+    _c3, e3 = publicize(HouseholdFactory(village=village_a2), posted=False, **staff_a)
     assert e1.batch_id == e2.batch_id != e3.batch_id
     assert [e1.seq, e2.seq, e3.seq] == [1, 2, 1]
     assert PublicityBatch.objects.count() == 2
+
+
+@pytest.mark.clause("S6")
+def test_a_case_proposed_after_the_sheet_went_up_goes_on_a_new_sheet(village_a, staff_a):
+    _c1, e1 = publicize(HouseholdFactory(village=village_a), **staff_a)  # posted at once
+    _c2, e2 = publicize(HouseholdFactory(village=village_a), posted=False, **staff_a)
+    assert e1.batch_id != e2.batch_id
+    assert e1.batch.posted_on == e2.batch.posted_on
+    e2.batch.refresh_from_db()
+    assert not e2.batch.is_confirmed and e2.ends_at is None
 
 
 @pytest.mark.clause("S9")
@@ -85,11 +95,11 @@ def test_only_the_township_publishes(village_a, staff_a, verifier_a, clerk_b):
 
 # --- Posting confirmation ----------------------------------------------------------------------
 
-def test_the_assistant_confirms_posting_with_a_photo_stripped_of_metadata(running_entry,
+def test_the_assistant_confirms_posting_with_a_photo_stripped_of_metadata(unposted_entry,
                                                                          assistant_a):
     from PIL import Image
 
-    batch = running_entry.batch
+    batch = unposted_entry.batch
     posted_at = timezone.now() - dt.timedelta(hours=1)
     services.batch_confirm_posting(batch=batch, by=assistant_a, photo=files.photo_upload(),
                                    posted_at=posted_at, place="村委会公示栏")
@@ -104,7 +114,7 @@ def test_the_assistant_confirms_posting_with_a_photo_stripped_of_metadata(runnin
     assert "comment" not in image.info
     assert batch.board_photo.name.startswith("publicity/boards/")
     assert "IMG_0001" not in batch.board_photo.name
-    event = running_entry.case.events.get(action="publicity_posted")
+    event = unposted_entry.case.events.get(action="publicity_posted")
     assert event.actor == assistant_a and event.payload["photo_sha256"] == \
         batch.board_photo_sha256
 
@@ -114,14 +124,14 @@ def test_the_assistant_confirms_posting_with_a_photo_stripped_of_metadata(runnin
     (lambda: files.upload("a.jpg", b"not an image at all", "image/jpeg"), "无法识别"),
     (lambda: files.upload("a.jpg", b"", "image/jpeg"), "空文件"),
 ])
-def test_a_photo_that_is_not_a_usable_image_is_refused_in_chinese(running_entry, assistant_a,
+def test_a_photo_that_is_not_a_usable_image_is_refused_in_chinese(unposted_entry, assistant_a,
                                                                   upload, message):
     with pytest.raises(CaseActionError) as exc:
-        services.batch_confirm_posting(batch=running_entry.batch, by=assistant_a,
+        services.batch_confirm_posting(batch=unposted_entry.batch, by=assistant_a,
                                        photo=upload(), posted_at=timezone.now())
     assert message in exc.value.message
-    running_entry.batch.refresh_from_db()
-    assert not running_entry.batch.is_confirmed
+    unposted_entry.batch.refresh_from_db()
+    assert not unposted_entry.batch.is_confirmed
 
 
 def test_an_oversize_photo_is_refused(running_entry, assistant_a, monkeypatch):
@@ -151,8 +161,8 @@ def test_posting_cannot_be_confirmed_by_an_assistant_of_another_village(running_
     assert exc.value.code == "forbidden"
 
 
-def test_posting_time_must_lie_between_publishing_and_now(running_entry, assistant_a):
-    batch = running_entry.batch
+def test_posting_time_must_lie_between_publishing_and_now(unposted_entry, assistant_a):
+    batch = unposted_entry.batch
     for when in (timezone.now() + dt.timedelta(hours=2),
                  timezone.now() - dt.timedelta(days=5)):
         with pytest.raises(CaseActionError) as exc:
@@ -189,7 +199,7 @@ def test_staff_cannot_record_an_objection_as_online_or_outside_the_period(runnin
         services.objection_record_for_case(
             case=case, by=clerk_a, content="有异议", channel="in_person",
             lodged_at=clock.start_at - dt.timedelta(hours=1))
-    assert exc.value.code == "lodged_at"
+    assert exc.value.code == "out_of_period"
     assert not Objection.objects.filter(case=case).exists()
 
 

@@ -129,39 +129,39 @@ def test_the_export_after_the_period_holds_only_the_count(ended_entry, clerk_a):
     assert mask_name(ended_entry.case.applicant.name) not in text
 
 
-def test_the_assistant_confirms_posting_on_the_sheet_page(running_entry, assistant_a):
+def test_the_assistant_confirms_posting_on_the_sheet_page(unposted_entry, assistant_a):
     client = login(assistant_a)
-    page = client.get(running_entry.batch.get_absolute_url()).content.decode()
+    page = client.get(unposted_entry.batch.get_absolute_url()).content.decode()
     assert "确认张贴" in page
     posted = timezone.localtime() - dt.timedelta(minutes=5)
-    response = client.post(reverse("publicity_batch_confirm", args=[running_entry.batch_id]), {
+    response = client.post(reverse("publicity_batch_confirm", args=[unposted_entry.batch_id]), {
         "posted_at": posted.strftime("%Y-%m-%dT%H:%M"), "posted_place": "村委会公示栏",
         "photo": files.photo_upload()})
     assert response.status_code == 302
-    photo = client.get(reverse("publicity_batch_photo", args=[running_entry.batch_id]))
+    photo = client.get(reverse("publicity_batch_photo", args=[unposted_entry.batch_id]))
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
     assert files.SECRET_MAKE.encode() not in b"".join(photo.streaming_content)
 
 
-def test_a_wrong_file_type_is_refused_with_a_chinese_message(running_entry, assistant_a):
+def test_a_wrong_file_type_is_refused_with_a_chinese_message(unposted_entry, assistant_a):
     response = login(assistant_a).post(
-        reverse("publicity_batch_confirm", args=[running_entry.batch_id]),
+        reverse("publicity_batch_confirm", args=[unposted_entry.batch_id]),
         {"posted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
          "photo": files.upload("board.pdf", files.pdf_with_metadata(), "application/pdf")})
     assert response.status_code == 400
     assert "无法识别该公示栏照片，请上传JPG、PNG或WebP格式的图片" in response.content.decode()
 
 
-def test_a_verifier_sees_the_sheet_but_cannot_confirm_posting(running_entry, verifier_a):
+def test_a_verifier_sees_the_sheet_but_cannot_confirm_posting(unposted_entry, verifier_a):
     client = login(verifier_a)
-    assert "确认已张贴" not in client.get(running_entry.batch.get_absolute_url()
+    assert "确认已张贴" not in client.get(unposted_entry.batch.get_absolute_url()
                                           ).content.decode()
-    response = client.post(reverse("publicity_batch_confirm", args=[running_entry.batch_id]), {
+    response = client.post(reverse("publicity_batch_confirm", args=[unposted_entry.batch_id]), {
         "posted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "photo": files.photo_upload()}, follow=True)
     assert "只有该村(社区)的协理员或本镇街工作人员可以确认张贴" in response.content.decode()
-    running_entry.batch.refresh_from_db()
-    assert not running_entry.batch.is_confirmed
+    unposted_entry.batch.refresh_from_db()
+    assert not unposted_entry.batch.is_confirmed
 
 
 @pytest.mark.clause("S10")
@@ -220,14 +220,14 @@ def test_the_appraisal_form_records_the_meeting_and_its_signed_scan(village_a, s
     response = client.post(url, {
         "held_on": timezone.localdate().isoformat(), "place": "村委会会议室", "chair": "张书记",
         "recorder": "李会计",
-        "participants": "王一，村民代表\n王二，村委委员\n王三，党员代表\n王四，镇街工作人员",
+        "participants": "王一，村民代表\n王二，村(居)委成员\n王三，党员代表\n王四，镇街工作人员",
         "votes_for": 3, "votes_against": 1, "votes_abstain": 0, "outcome": "supported",
         "minutes": "反映情况经核实不属实。", "scan": files.scan_upload()})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.AWAITING_SIGN_OFF
     appraisal = case.appraisals.get()
-    assert appraisal.participants[1] == {"name": "王二", "capacity": "村委委员"}
+    assert appraisal.participants[1] == {"name": "王二", "capacity": "村(居)委成员"}
     scan_url = reverse("publicity_appraisal_scan", args=[appraisal.publicity_record.pk])
     scan = client.get(scan_url)
     assert scan.status_code == 200 and scan["Content-Type"] == "application/pdf"

@@ -148,7 +148,9 @@ ENTRIES: dict[str, E] = {
         kwargs={"size": "a4"}),
     "publicity_batch_export": E("batch", get="404: other admins; 200: *", post=405),
     "publicity_batch_confirm": E("batch", get=405, post="404: other admins; 400: *"),
-    "publicity_batch_photo": E("batch", get="404: *", post=405),
+    # The world's first sheet is confirmed posted (with its board photo) like every sheet
+    # whose cases went past publicity.
+    "publicity_batch_photo": E("batch", get="404: other admins; 200: *", post=405),
     "publicity_objection_new": E("case:in_publicity",
         get="404: other admins; 200: *",
         post="404: other admins; 400: *"),
@@ -306,6 +308,10 @@ ENTRIES: dict[str, E] = {
     "api:case_complete_recheck": E("case:recheck",
         get=405,
         post="200: verifier; 404: other admins; 403: *", changes="verifier"),
+    # The period of the case in publicity is over: an objection now is refused (400).
+    "api:case_objection": E("case:in_publicity",
+        get=405,
+        post="400: clerk leader assistant; 403: verifier district; 404: *"),
     "api:case_propose_approval": E("case:investigating",
         get=405,
         post="200: clerk leader; 403: verifier assistant district; 404: *", changes="clerk leader"),

@@ -245,7 +245,10 @@ class Asker:
 SAMPLE_VALUES = {"channel": "phone", "outcome": "supported", "paperwork_complete": True,
                  "participants": [{"name": "张三", "capacity": "村民代表"}] * 5,
                  "votes_for": 4, "votes_against": 1, "votes_abstain": 0,
-                 "covered_persons": 1, "amount": "500.00"}
+                 "covered_persons": 1, "amount": "500.00", "recorder": "李会计",
+                 "scan_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNg"
+                                "YGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC",
+                 "scan_name": "scan.png", "lodged_at": None}
 
 
 @functools.cache
