@@ -106,11 +106,22 @@ def require_hotline(township: Township, kind: DocumentKind) -> None:
     Raises:
         DocumentError: `hotline_missing`.
     """
-    if kind in HOTLINE_KINDS and not (township.hotline or "").strip():
+    if kind in HOTLINE_KINDS:
+        require_township_hotline(township, kind.title)
+
+
+def require_township_hotline(township: Township, what: str) -> None:
+    """Refuse to print `what` (a notice, the publicity board sheet) while the township has no
+    hotline on file: the message names the admin page where the bureau fills it in.
+
+    Raises:
+        DocumentError: `hotline_missing`.
+    """
+    if not (township.hotline or "").strip():
         page = reverse("admin:cases_township_change", args=[township.pk])
         raise DocumentError(
             "hotline_missing",
-            f"{township.name}的救助服务电话尚未填写，{kind.title}不能出具。请区民政局在管理后台"
+            f"{township.name}的救助服务电话尚未填写，{what}不能出具。请区民政局在管理后台"
             f"“镇街(经开区)”页面（{page}）填写救助服务电话后再办理。")
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from documents.context import issuer_name
 from documents.render import html_to_pdf, strip_cjk_whitespace
+from documents.services import require_township_hotline
 from publicity.disclosure import Medium, disclose_batch
 from publicity.models import PublicityBatch
 
@@ -46,9 +47,15 @@ def board_html(batch: PublicityBatch, *, public_url: str, size: str = "a4",
                now: dt.datetime | None = None) -> str:
     """The board sheet: the households, the period, and where, how and until when to object
     (the township's window address, hotline and office hours, the online objection form's QR
-    code, the last day)."""
+    code, the last day). Refused while the township has no hotline on file: a sheet that
+    tells villagers how to object must give them a number to call.
+
+    Raises:
+        documents.services.DocumentError: `hotline_missing`.
+    """
     if size not in SIZES:
         raise UnknownSize(size)
+    require_township_hotline(batch.township, "公示表")
     sheet = disclose_batch(batch, Medium.BOARD, now=now)
     objecting = objection_url(public_url, batch.village.code)
     html = render_to_string("publicity/board.html", {

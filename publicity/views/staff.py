@@ -79,7 +79,11 @@ def board_pdf(request: HttpRequest, pk: int, size: str) -> HttpResponse:
     batch = access.batch_for_user(request.user, pk)
     if size not in printing.SIZES:
         raise Http404("没有该纸张规格。")
-    content = printing.board_pdf(batch, public_url=_public_url(request, batch), size=size)
+    try:
+        content = printing.board_pdf(batch, public_url=_public_url(request, batch), size=size)
+    except CaseActionError as exc:  # no hotline on file: say where the bureau fills it in
+        messages.error(request, exc.message)
+        return redirect("publicity_batch_detail", pk=batch.pk)
     log_access(request, AccessLog.Action.PRINT, "publicity_batch", batch.pk,
                detail=f"公示表{size.upper()}")
     response = HttpResponse(content, content_type="application/pdf")

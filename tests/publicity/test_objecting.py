@@ -144,3 +144,24 @@ def test_the_village_page_tells_how_to_object_until_the_end_of_the_last_day_only
         html = client.get(url).content.decode()
     assert "提出异议的最后一日" not in html and "对公示对象有异议？" not in html
     assert f"公示期已于{_cn(batch.period_end)}结束" in html
+
+
+@pytest.mark.clause("S22")
+def test_the_board_sheet_is_not_printed_while_the_township_has_no_hotline(
+        on_board, contacts_a, clerk_a):
+    """Guards `require_township_hotline` in `printing.board_html`: a sheet that tells villagers
+    how to object is never printed without a number to call; the clerk is told which admin page
+    the bureau fills it in on, and the sheet page is shown again."""
+    contacts_a.hotline = "  "
+    contacts_a.save(update_fields=["hotline"])
+    batch = on_board.batch
+    client = Client()
+    client.force_login(clerk_a)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("publicity_board_pdf", args=[batch.pk, "a4"]),
+                              follow=True)
+    assert response.redirect_chain[-1][0] == reverse("publicity_batch_detail", args=[batch.pk])
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "救助服务电话尚未填写，公示表不能出具" in page
+    assert reverse("admin:cases_township_change", args=[contacts_a.pk]) in page
