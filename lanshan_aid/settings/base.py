@@ -168,6 +168,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Language, time, formats --------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
+# The project's own messages win over the installed apps' (locale/zh_Hans/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
