@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import build_case, calculate
+from cases.demo_cases import build_case, calculate, confirm_posting
 from cases.models import Case
 from cases.verification.assessment import AssetFacts
 from cases.workflow import CaseStatus
@@ -192,6 +192,7 @@ def _awaiting(village, staff, **override):
     with time_machine.travel(start, tick=False):
         calculate(case, by=staff["clerk"])
         case = _propose(case, staff, **override)
+        confirm_posting(case, by=staff["clerk"])
     with time_machine.travel(T0, tick=False):
         return services.case_close_publicity(case=case, by=None)
 

@@ -291,9 +291,11 @@ def test_review_can_adjust_the_amount_through_the_adjust_service(village_a, staf
     with at(_review(case).due_at - dt.timedelta(days=1)):
         services.case_periodic_review(case=case, by=staff["leader"], outcome="adjust",
                                       note="家庭成员就业，收入增加。", amount=Decimal("420.00"),
-                                      reason="家庭人均收入提高，减发保障金。")
+                                      reason="家庭人均收入提高，减发保障金。",
+                                      override_reason="子女务工收入经村委会核实，按实际收入减发。")
     case.refresh_from_db()
     assert case.approved_amount == Decimal("420.00") and case.status == S.APPROVED
+    assert case.amount_overridden, "420 departs from the calculation: flagged with its reason"
     assert case.events.filter(action="adjust").exists()
     assert case.deadlines.filter(kind=DeadlineKind.PERIODIC_REVIEW,
                                  status=DeadlineStatus.OPEN).count() == 1
@@ -320,9 +322,14 @@ def test_review_refusals_change_nothing(village_a, staff):
                                       note="复核。")
     assert exc.value.code == "forbidden"
     with pytest.raises(services.CaseActionError) as exc:
+        # No amount: the calculation's, which is the amount already paid.
         services.case_periodic_review(case=case, by=staff["leader"], outcome="adjust",
                                       note="复核。", amount=None, reason="减发。")
-    assert exc.value.code == "amount"
+    assert exc.value.code == "same_amount"
+    with pytest.raises(services.CaseActionError) as exc:
+        services.case_periodic_review(case=case, by=staff["leader"], outcome="adjust",
+                                      note="复核。", amount=Decimal("420.00"), reason="减发。")
+    assert exc.value.code == "override_reason", "an amount the calculation does not give"
     assert case.events.count() == events
     assert _review(case).status == DeadlineStatus.OPEN
 
