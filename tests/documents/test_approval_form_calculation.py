@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import build_case, calculate
+from cases.demo_cases import build_case, calculate, confirm_posting
 from cases.verification.assessment import AssetFacts
 from documents.kinds import DocumentKind
 from documents.models import IssuedDocument
@@ -37,6 +37,7 @@ def _signed(household, staff, **proposal):
         assessment = calculate(case, by=staff["clerk"], **proposal.pop("calc", {}))
         services.case_propose_approval(case=case, by=staff["clerk"], opinion="同意。",
                                        **proposal)
+        confirm_posting(case, by=staff["clerk"])
     with time_machine.travel(T0, tick=False):
         services.case_close_publicity(case=case, by=None)
         services.case_sign_off(case=case, by=staff["leader"])
