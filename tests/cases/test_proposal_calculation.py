@@ -300,6 +300,8 @@ def test_the_api_refuses_an_unexplained_change_and_flags_an_explained_one(client
 
 @pytest.mark.clause("S16")
 def test_an_adjustment_to_the_same_amount_is_refused_in_chinese(village_a, staff):
+    """Guards the same-amount refusal of `case_adjust`: without it the adjustment notice's
+    builder failed deep inside the transaction instead of telling the leader why."""
     case = build_case(S.APPROVED, household=HouseholdFactory(village=village_a, members=2),
                       **staff)
     with pytest.raises(services.CaseActionError) as exc:
