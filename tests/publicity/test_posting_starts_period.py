@@ -6,7 +6,6 @@ API shows the same dates."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -16,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.demo_cases import build_case, confirm_posting
+from cases.demo_cases import build_case, calculate, confirm_posting
 from cases.models import Case, DeadlineKind, DeadlineStatus, DeadlineUnit, Notification
 from cases.sweep import close_expired_publicity, sweep_deadlines
 from cases.workflow import CaseStatus as S
@@ -42,9 +41,9 @@ def _proposed(village, staff) -> Case:
     with time_machine.travel(PROPOSED - dt.timedelta(days=1), tick=False):
         case = build_case(S.INVESTIGATING, household=household, days_ago=0, **staff)
     with time_machine.travel(PROPOSED, tick=False):
+        calculate(case, by=staff["clerk"])
         return services.case_propose_approval(case=case, by=staff["clerk"],
-                                              amount=Decimal("650.00"), opinion="符合条件。",
-                                              covered_persons=2)
+                                              opinion="符合条件。")
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ GROUPS = {
     "admins": ("secadmin", "auditor"),
 }
 LOGGED_IN = tuple(label for label in USER_LABELS if label != ANON)
-OUTCOMES = {"200", "204", "302", "400", "403", "404", "405", "login", "admin-login"}
+OUTCOMES = {"200", "201", "204", "302", "400", "403", "404", "405", "login", "admin-login"}
 
 
 def parse(spec: str | int | None, *, public: bool = False) -> dict[str, str]:
@@ -309,6 +309,10 @@ ENTRIES: dict[str, E] = {
         get=405,
         post="200: verifier; 404: other admins; 403: *", changes="verifier"),
     # The period of the case in publicity is over: an objection now is refused (400).
+    "api:case_home_visit": E("case:investigating",
+        get=405,
+        post="201: clerk verifier assistant; 403: leader bureau sysadmin superuser; 404: *",
+        changes="assistant clerk verifier"),
     "api:case_objection": E("case:in_publicity",
         get=405,
         post="400: clerk leader assistant; 403: verifier district; 404: *"),
