@@ -13,7 +13,7 @@ import time_machine
 from cases import services
 from cases.demo_cases import build_case
 from cases.workflow import CaseKind, CaseStatus
-from tests.factories import HouseholdFactory, make_user
+from tests.factories import HouseholdFactory, PersonFactory, make_user
 
 S = CaseStatus
 SH = ZoneInfo("Asia/Shanghai")
@@ -53,8 +53,8 @@ def spring(staff, village_a, village_a2, village_b, no_documents):
     """Cases named by what happens to them; sign-offs of `days_ago=60` fall on 29 April."""
     from cases.permissions import Role
 
-    def household(village, account):
-        h = HouseholdFactory(village=village, members=2)
+    def household(village, account, members=2):
+        h = HouseholdFactory(village=village, members=members)
         h.bank_name, h.bank_account = "临沂农商银行", account
         h.save(update_fields=["bank_name", "bank_account"])
         return h
@@ -71,8 +71,12 @@ def spring(staff, village_a, village_a2, village_b, no_documents):
                 village_a, "6200000000000000002"), days_ago=60, **staff),
             "terminated_april": build_case(S.TERMINATED, household=household(
                 village_a2, "6200000000000000003"), days_ago=60, **staff),
-            "may": build_case(S.APPROVED, household=household(village_a2, "6200000000000000004"),
-                              days_ago=35, kind=CaseKind.TEKUN, **staff),
+            # 特困: the head is 69, unable to work by age (the calculation's condition), whatever
+            # ages the factory hands out to earlier tests.
+            "may": build_case(S.APPROVED, household=household(
+                village_a2, "6200000000000000004",
+                members=[PersonFactory(born=dt.date(1956, 3, 1)), PersonFactory()]),
+                days_ago=35, kind=CaseKind.TEKUN, **staff),
             "suspended_june": build_case(S.APPROVED, household=household(
                 village_a, "6200000000000000005"), days_ago=60, **staff),
             "other_township": build_case(S.APPROVED, household=household(
