@@ -197,7 +197,7 @@ def test_visits_and_objections_on_a_360_px_phone_and_their_handling_on_a_pc(
         page.fill("#id_place", "村委会会议室")
         page.fill("#id_chair", "张书记")
         page.fill("#id_recorder", "李会计")
-        page.fill("#id_participants", "王一，村民代表\n王二，村委委员\n王三，党员代表")
+        page.fill("#id_participants", "王一，村民代表\n王二，村(居)委成员\n王三，党员代表")
         page.fill("#id_votes_for", "3")
         page.fill("#id_votes_against", "0")
         page.fill("#id_votes_abstain", "0")
