@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.api.transitions import BODIES
 from cases.demo_cases import calculate
@@ -149,7 +148,7 @@ def test_appraisal_participants_are_a_list(api, clerk_a, make_case, village_a):
     """clause: S10"""
     case = make_case(S.AWAITING_APPRAISAL, village_a)
     api.login(clerk_a)
-    body = {"held_on": dt.date.today().isoformat(), "place": "村委会", "chair": "张书记",
+    body = {"held_on": timezone.localdate().isoformat(), "place": "村委会", "chair": "张书记",
             "recorder": "李会计", "scan_base64": scan_base64(), "scan_name": "record.png",
             "participants": [{"name": f"代表{i}", "capacity": "村民代表"} for i in range(4)],
             "votes_for": 4, "votes_against": 0, "votes_abstain": 0, "outcome": "supported"}
@@ -164,7 +163,7 @@ def test_appraisal_participants_are_a_list(api, clerk_a, make_case, village_a):
 def test_too_few_participants_is_refused(api, clerk_a, make_case, village_a):
     case = make_case(S.AWAITING_APPRAISAL, village_a)
     api.login(clerk_a)
-    body = {"held_on": dt.date.today().isoformat(), "place": "村委会", "chair": "张书记",
+    body = {"held_on": timezone.localdate().isoformat(), "place": "村委会", "chair": "张书记",
             "recorder": "李会计", "scan_base64": scan_base64(),
             "participants": [{"name": "甲"}, {"name": "乙"}],
             "votes_for": 2, "votes_against": 0, "votes_abstain": 0, "outcome": "supported"}

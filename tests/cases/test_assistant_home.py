@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -33,7 +32,7 @@ def _accepted(village, *, clerk):
     case = services.case_create(household=household, applicant=household.head, kind="dibao",
                                 by=clerk, hardship="无稳定收入。")
     for person in case.adult_members():
-        services.authorization_record(case=case, person=person, signed_on=dt.date.today(),
+        services.authorization_record(case=case, person=person, signed_on=timezone.localdate(),
                                       by=clerk)
     return services.case_accept(case=case, by=clerk)
 

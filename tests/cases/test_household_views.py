@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import idnumber
 from cases.models import AccessLog, Household, Membership, Person, Relationship
@@ -243,7 +244,7 @@ def test_search_does_not_reach_outside_the_users_scope(client, clerk_b, househol
 
 def test_a_former_member_is_not_found_by_number(client, clerk_a, household_a):
     member = household_a.memberships.exclude(relationship=Relationship.HEAD).get()
-    member.ended_on = dt.date.today()
+    member.ended_on = timezone.localdate()
     member.save()
     client.force_login(clerk_a)
     response = client.get(reverse("home"), {"q": member.person.id_number})
@@ -414,7 +415,7 @@ def test_editing_removes_a_member_by_ending_the_membership(client, clerk_a, hous
 def test_a_removed_member_may_join_another_household(client, clerk_a, household_a,
                                                      village_a):
     leaving = household_a.memberships.exclude(relationship=Relationship.HEAD).get()
-    leaving.ended_on = dt.date.today()
+    leaving.ended_on = timezone.localdate()
     leaving.save()
     client.force_login(clerk_a)
     data = new_household_data(client, village_a, [

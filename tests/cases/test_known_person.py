@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import idnumber
 from cases.households import (
@@ -279,7 +280,7 @@ def test_the_acceptance_flow_refuses_a_mismatch_and_records_a_confirmed_update_o
     token = client.session[DRAFT_KEY]["token"]
     response = client.post(reverse("accept_case"), {
         "token": token, "kind": "dibao", "applicant": "0", "hardship": "户主患病，无稳定收入。",
-        "materials": [ID_CARD], "signed_on": dt.date.today().isoformat(),
+        "materials": [ID_CARD], "signed_on": timezone.localdate().isoformat(),
         "auth_0": "on", "auth_1": "on"})
     assert response.status_code == 302, response.context["form"].errors
     former.refresh_from_db()

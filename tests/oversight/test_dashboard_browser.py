@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from cases.deadlines import SHANGHAI
 from cases.permissions import Role
@@ -36,7 +37,7 @@ pytestmark = [
 def _history(mark_decided, staff_by_village) -> None:
     """A year of decisions in three townships, a few open cases."""
     rng = random.Random(2026)
-    today = dt.date.today()
+    today = timezone.localdate()
     months = last_months(today)
     for village, staff in staff_by_village:
         for month in months[-8:]:

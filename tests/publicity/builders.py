@@ -37,7 +37,10 @@ def publicize(household, *, clerk, verifier, leader, kind: str = CaseKind.DIBAO,
         case = services.case_accept(case=case, by=clerk)
         services.verification_record(case=case, monthly_income=Decimal("300.00"),
                                      conclusion="家庭人均收入低于当地低保标准。", by=verifier)
-        services.home_visit_record(case=case, visited_on=today, investigators=["王强", "李娜"],
+        # The visit's day is the day it is made: an hour after the signatures may be past
+        # midnight (a visit dated before the acceptance is refused).
+        services.home_visit_record(case=case, visited_on=timezone.localdate(),
+                                   investigators=["王强", "李娜"],
                                    findings="住房简陋，无大额财产。", by=clerk)
         traveller.shift(dt.timedelta(hours=1))
         calculate(case, by=clerk)

@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 # Access and sign-in logs are written by reads and refusals on purpose; they are not the
 # business data a refused request must leave alone.
@@ -274,7 +275,7 @@ def api_body(url_name: str) -> str:
         if name in SAMPLE_VALUES:
             out[name] = SAMPLE_VALUES[name]
         elif name.endswith("_on") or prop.get("format") == "date":
-            out[name] = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+            out[name] = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
         elif prop.get("type") == "integer":
             out[name] = 1
         elif prop.get("type") == "number":

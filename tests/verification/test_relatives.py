@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseActionError
@@ -85,15 +86,14 @@ def test_a_conflicted_officer_sees_no_verification_data(case_a, verifier_a, agre
 
 
 def test_a_conflicted_assistant_cannot_record_the_home_visit(case_a, assistant_a, clerk_a):
-    import datetime as dt
 
     relatives.relative_declare(
         by=assistant_a, staff_user=assistant_a, staff_name="村协理员", post=StaffPost.ASSISTANT,
         township=case_a.township, village=case_a.village, relative_name=case_a.applicant.name,
         relative_id_number=case_a.applicant.id_number, relationship=RelativeKind.SPOUSE,
-        declared_on=dt.date.today())
+        declared_on=timezone.localdate())
     with pytest.raises(CaseActionError, match="回避"):
-        services.home_visit_record(case=case_a, visited_on=dt.date.today(),
+        services.home_visit_record(case=case_a, visited_on=timezone.localdate(),
                                    investigators=["甲", "乙"], findings="见闻", by=assistant_a)
 
 
@@ -121,10 +121,9 @@ def test_only_the_bureau_sees_that_list(clerk_a, client):
 
 
 def test_an_ended_declaration_no_longer_flags_or_blocks(case_received, clerk_a):
-    import datetime as dt
 
     d = declare(clerk_a, case_received, staff_user=clerk_a)
-    StaffRelative.objects.filter(pk=d.pk).update(ended_on=dt.date.today())
+    StaffRelative.objects.filter(pk=d.pk).update(ended_on=timezone.localdate())
     assert relatives.flags_for(case_received) == []
     assert services.case_accept(case=case_received, by=clerk_a).status == "investigating"
 
