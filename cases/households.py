@@ -9,6 +9,12 @@ such member with the stored and the typed values, until the clerk confirms per m
 for such a person means "not given" and keeps the stored one. The details of current members of
 the household being edited are shown in the edit form, so changing them there is deliberate.
 Every change of a registered person's details is written to `PersonChange`.
+
+A registered person belongs to the place of their current household, or of their last one when
+they are a former member (`person_home`). A user whose places do not include it is told only
+that the number is registered elsewhere (`outside_places_message`): never the person's name,
+village or stored details, and neither moving nor updating the person is possible here — the
+other township ends the membership (and hands the person over) first.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from cases import idnumber
+from cases import idnumber, scoping
 from cases.errors import CaseActionError
 from cases.models import Case, Household, Membership, Person, PersonChange, Relationship
 from cases.payee import household_bank_guard
@@ -104,6 +110,41 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def person_home(person: Person) -> Household | None:
+    """The household a registered person belongs to: the current one, else the last one they
+    left (None for a person never placed in a household)."""
+    membership = (person.memberships.select_related("household")
+                  .order_by(F("ended_on").desc(nulls_first=True), "-started_on", "-pk").first())
+    return membership.household if membership is not None else None
+
+
+def within_places(user, person: Person) -> bool:
+    """Whether `user` may name, move or update `person`: the person's household
+    (`person_home`) is among the user's places, or the person was never placed. Asked for
+    every acting user; a service run without one (demo seeding) is not limited."""
+    if user is None or not getattr(user, "pk", None):
+        return True
+    home = person_home(person)
+    return home is None or scoping.household_in_scope(user, home)
+
+
+def outside_places_message(user, person: Person) -> str:
+    """The refusal for a person registered outside the user's places, else ''. The same words
+    whether the person is a current or a former member, and with nothing stored about them but
+    the masked number the user typed."""
+    if within_places(user, person):
+        return ""
+    home = person_home(person)
+    masked = idnumber.mask(person.id_number)
+    if scoping.villages_for(user).filter(township_id=home.township_id).exists():
+        # An assistant, and the person's village is another one of the same township.
+        return (f"身份证号码{masked}在您负责的村(社区)以外登记，您不能登记或修改此人；"
+                f"请由镇街窗口办理。")
+    return (f"身份证号码{masked}已在其他镇街登记，本镇街不能登记或修改此人的信息。"
+            f"如此人已迁入本镇街，须由原登记镇街先结束其在原户的成员资格（办理迁出），"
+            f"请与该镇街联系。")
+
+
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
@@ -177,7 +218,9 @@ def household_save(*, household: Household, members: list[dict], by=None,
         The saved household. Nothing is written if any rule fails.
 
     Raises:
-        HouseholdError: a person is a current member of another household, a person moving
+        HouseholdError: a person is registered outside the places of `by`
+            (`outside_places_message`), a person is a current member of another household, a
+            person moving
             in would leave two live 低保/特困 cases covering one household
             (`refuse_double_benefit`), or the household's payee account would be set or
             changed outside `cases.payee`.
@@ -203,6 +246,9 @@ def household_save(*, household: Household, members: list[dict], by=None,
                  if name in data and data[name] is not None}
         confirmed = False
         if person is not None and number not in current:
+            outside = outside_places_message(by, person)
+            if outside:
+                raise HouseholdError(outside)
             other = Membership.objects.filter(person=person, ended_on__isnull=True)
             if household.pk is not None:
                 other = other.exclude(household=household)

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET
 from cases import idnumber, payee, scoping
 from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
-from cases.households import HouseholdError, KnownPersonMismatch, household_save, mask_name
+from cases.households import (
+    HouseholdError,
+    KnownPersonMismatch,
+    household_save,
+    mask_name,
+    within_places,
+)
 from cases.list_fields import encrypted_fields
 from cases.models import AccessLog, Household, Membership, Person
 from cases.permissions import Role, can_request_account_change
@@ -240,8 +246,9 @@ def id_check(request: HttpRequest) -> HttpResponse:
     """Live check of one ID number typed into a member row (htmx, and the acceptance script).
 
     A valid number that is registered is named by the person's masked name and where they
-    live now — only when their current household is within the user's scope; otherwise the
-    answer says only that the number is registered in another township. Every answer that
+    live now — only when their household (the current one, or the last one of a former
+    member: `cases.households.person_home`) is within the user's places; otherwise the answer
+    says only that the number is registered in another township. Every answer that
     names a registered person is written to the look-up log.
     """
     value = next((v for k, v in request.GET.items() if k.endswith("id_number")), "")
@@ -257,17 +264,17 @@ def id_check(request: HttpRequest) -> HttpResponse:
     context = {"born": born, "gender": gender}
     person = Person.objects.filter(id_number=number).first()
     if person is not None:
-        membership = person.memberships.filter(ended_on__isnull=True).select_related(
-            "household__village__township").first()
-        if membership is None:
-            context["known"] = {"name": mask_name(person.name), "household": None}
-        elif scoping.households_visible_to(request.user).filter(
-                pk=membership.household_id).exists():
-            village = membership.household.village
-            context["known"] = {"name": mask_name(person.name),
-                                "household": f"{village.township.name} · {village.short_name}"}
-        else:
+        if not within_places(request.user, person):
+            # Current or former member elsewhere: the same words, nothing stored about them.
             context["known"] = {"elsewhere": True}
+        else:
+            membership = person.memberships.filter(ended_on__isnull=True).select_related(
+                "household__village__township").first()
+            village = membership.household.village if membership is not None else None
+            context["known"] = {
+                "name": mask_name(person.name),
+                "household": f"{village.township.name} · {village.short_name}" if village
+                else None}
         log_access(request, AccessLog.Action.SEARCH, "person", person.pk,
                    detail=f"录入时核对身份证号码：{idnumber.mask(number)}")
     return render(request, "cases/_id_check.html", context)

@@ -330,11 +330,15 @@ def test_the_id_check_says_only_another_township_outside_scope(client, clerk_b, 
     assert household_a.village.township.name not in text
 
 
-def test_the_id_check_names_a_person_without_a_current_household(client, clerk_b, former):
-    client.force_login(clerk_b)
+def test_the_id_check_names_a_person_without_a_current_household_within_her_township(
+        client, clerk_a, clerk_b, former):
+    client.force_login(clerk_a)
     text = id_check(client, former.id_number)
     assert "“张*英”" in text and "目前不在任何在册家庭" in text
     assert former.phone not in text
+    client.force_login(clerk_b)  # her last household is in township A
+    text = id_check(client, former.id_number)
+    assert "其他镇街" in text and "张*英" not in text and "目前不在" not in text
 
 
 def test_the_id_check_says_nothing_of_an_unknown_number(client, clerk_a, household_a):
