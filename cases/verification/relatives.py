@@ -147,6 +147,22 @@ def relative_cases() -> QuerySet[Case]:
                                | Q(household_id__in=households)).distinct()
 
 
+def declarations_visible_to(user) -> QuerySet[StaffRelative]:
+    """Declarations `user` may list: every one for district staff; for township staff those of
+    their townships; for a village assistant only those of their own villages — never the
+    township staff's or other villages' — and, for everybody, their own."""
+    if scoping.sees_whole_district(user):
+        return StaffRelative.objects.all()
+    condition = Q(staff_user_id=user.pk)
+    townships = scoping.township_ids(user)
+    if townships:
+        condition |= Q(township_id__in=sorted(townships))
+    villages = scoping.assistant_village_ids(user)
+    if villages:
+        condition |= Q(village_id__in=sorted(villages))
+    return StaffRelative.objects.filter(condition)
+
+
 # --- Declaring ------------------------------------------------------------------------------
 def can_declare_for(user, township: Township) -> bool:
     """Township staff declare their own relatives and record village cadres' declarations for

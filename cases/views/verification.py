@@ -28,7 +28,6 @@ from cases.models import (
     Case,
     HomeVisitPhoto,
     Person,
-    StaffRelative,
     VerificationReport,
     VerificationRequest,
 )
@@ -390,13 +389,8 @@ def relatives_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "已备案。")
             return redirect("relatives")
-    if scoping.sees_whole_district(user):
-        rows = StaffRelative.objects.all()
-    else:
-        from django.db.models import Q
-
-        rows = StaffRelative.objects.filter(Q(staff_user=user) | Q(township__in=townships))
-    rows = rows.select_related("township", "village").order_by("-declared_on", "-id")
+    rows = relatives.declarations_visible_to(user).select_related(
+        "township", "village").order_by("-declared_on", "-id")
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/verification/relatives.html",
                   {"form": form, "page": page}, status=400 if form.errors else 200)

@@ -101,6 +101,7 @@ def typed(person: Person, **fields) -> dict:
 # --- Household form (/households/new/ and an edit) --------------------------------------------
 
 
+@pytest.mark.clause("S19")
 @pytest.mark.parametrize("who", ["current", "former"])
 def test_the_household_form_of_another_township_names_nobody_and_moves_nobody(
         client, request, clerk_b, village_b, household_a, who):
@@ -251,6 +252,7 @@ def test_the_home_of_a_former_member_is_her_last_household(household_a, former):
 # --- Live ID check (/id-check/) ---------------------------------------------------------------
 
 
+@pytest.mark.clause("S19")
 @pytest.mark.parametrize("who", ["current", "former"])
 def test_the_id_check_says_only_another_township(client, request, clerk_b, household_a, who):
     person = request.getfixturevalue(who)
