@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import idnumber, scoping, services
+from cases import idnumber, scoping, search, services
 from cases.audit_access import log_access
 from cases.errors import CaseActionError
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
@@ -168,8 +168,8 @@ def accept_start(request: HttpRequest) -> HttpResponse:
         lookup = HouseholdLookupForm()
         initial, members = {}, []
         draft = _draft(request)
-        if request.GET.get("household", "").isdigit():
-            chosen = _household(user, int(request.GET["household"]))
+        if search.id_param(request, "household") is not None:
+            chosen = _household(user, search.id_param(request, "household"))
             log_access(request, AccessLog.Action.VIEW, "household", chosen.pk, detail="受理")
         elif draft and draft.get("new") and request.GET.get("back"):
             initial = {"village": draft["new"]["village"],
@@ -188,7 +188,7 @@ def accept_lookup(request: HttpRequest) -> JsonResponse:
     """JSON for screen 1's look-up as the clerk types: the household whose head has that ID
     number, within the clerk's townships; members with masked ID numbers only."""
     _require_clerk(request.user)
-    value = request.GET.get("head_id", "")
+    value = search.term(request, "head_id", max_length=40)
     try:
         idnumber.validate_id_number(idnumber.normalize(value))
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import forms_case as f
-from cases import scoping, services
+from cases import scoping, search, services
 from cases.audit_access import log_access
 from cases.list_fields import encrypted_fields
 from cases.models import AccessLog, Case, Person
@@ -143,8 +143,8 @@ def _search(cases, q: str):
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in the user's scope, by state, nearest open deadline first."""
-    status = request.GET.get("status", "")
-    q = request.GET.get("q", "").strip()
+    status = search.term(request, "status")
+    q = search.term(request)
     scope, scope_key = _scoped_cases(request.user)
     cases = (scope.select_related("applicant", "village", "township")
              .defer(*encrypted_fields(Person, "applicant__")))  # the list shows names only

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from cases import scoping, services
+from cases import scoping, search, services
 from cases.calendar import WorkCalendar, display_calendar
 from cases.deadline_state import clock_rows, clock_state
 from cases.errors import CaseActionError
@@ -183,16 +183,16 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     """Clocks at risk or breached in the user's townships (the whole district for the bureau),
     most overdue first."""
     now = timezone.now()
-    state = request.GET.get("state", "")
-    kind = request.GET.get("kind", "")
-    township = request.GET.get("township", "")
+    state = search.term(request, "state")
+    kind = search.term(request, "kind")
+    township = search.term(request, "township", max_length=20)
     calendar = display_calendar()  # display only: the page cache's overrides and years
     cutoffs = at_risk_cutoffs(now, calendar=calendar)
     breached, at_risk = breached_q(now), at_risk_q(cutoffs)
     townships = list(scoping.townships_for(request.user).order_by("code"))
     clocks, counted, scope_key = _scoped_clocks(
         request.user, _latest_due(cutoffs), townships,
-        int(township) if township.isdigit() else None)
+        search.id_value(township))
     of_kind = Q(kind=kind) if kind in DeadlineKind.values else Q()
     listed = {"breached": breached, "at_risk": at_risk}.get(state, breached | at_risk)
     clocks = clocks.filter(of_kind, listed).select_related(

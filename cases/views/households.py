@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from cases import idnumber, payee, scoping
+from cases import idnumber, payee, scoping, search
 from cases.audit_access import log_access
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.households import (
@@ -125,7 +125,7 @@ def home(request: HttpRequest) -> HttpResponse:
     matches, counted from their list), then read with their village, township, head and
     member count in one statement — for the page's rows only.
     """
-    q = request.GET.get("q", "").strip()
+    q = search.term(request)
     scope = scoping.households_visible_to(request.user)
     if q:
         found = _search_ids(scope, q, COUNT_CAP + 1)
@@ -251,7 +251,9 @@ def id_check(request: HttpRequest) -> HttpResponse:
     says only that the number is registered in another township. Every answer that
     names a registered person is written to the look-up log.
     """
-    value = next((v for k, v in request.GET.items() if k.endswith("id_number")), "")
+    value = search.clean_term(
+        next((v for k, v in request.GET.items() if k.endswith("id_number")), ""),
+        max_length=40)
     if not value.strip():
         return HttpResponse("")
     try:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cases import scoping
+from cases import scoping, search
 from cases.errors import CaseActionError
 from cases.models import (
     Case,
@@ -337,10 +337,9 @@ def _date_param(value: str) -> dt.date | None:
 def access_log(request: HttpRequest) -> HttpResponse:
     """Every look-up at verification data, filtered by user and dates; unusual days flagged."""
     _bureau_only(request.user)
-    user_id = request.GET.get("user") or ""
-    user_id = int(user_id) if user_id.isdigit() else None
-    date_from = _date_param(request.GET.get("from", ""))
-    date_to = _date_param(request.GET.get("to", ""))
+    user_id = search.id_param(request, "user")
+    date_from = _date_param(search.term(request, "from", max_length=10))
+    date_to = _date_param(search.term(request, "to", max_length=10))
     only_refused = request.GET.get("refused") == "1"
     qs = selectors.access_log(user_id=user_id, date_from=date_from, date_to=date_to,
                               only_refused=only_refused)

@@ -9,12 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cases import payee, scoping, services
+from cases import payee, scoping, search, services
 from cases.list_fields import encrypted_fields
 from cases.models import Appraisal, Case, HomeVisit, Objection, Person, VerificationReport
 from cases.permissions import Role
 from cases.workflow import CaseStatus
 
+MAX_QUEUE_PAGE = 10_000  # a page number past this is read as the last one asked for
 QUEUE_PAGE_SIZE = 25  # cases with their evidence per page: the template is most of the time
 
 
@@ -73,10 +74,7 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
         return redirect("leader_queue")
     # Pages without a count (it would read every awaiting case of the township): one row more
     # than the page tells whether there is a next one.
-    try:
-        number = max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = min(search.id_param(request, "page") or 1, MAX_QUEUE_PAGE)
     start = (number - 1) * QUEUE_PAGE_SIZE
     townships = list(scoping.townships_for(request.user).values_list("pk", flat=True))
     rows = list(_queue(townships)[start:start + QUEUE_PAGE_SIZE + 1])
