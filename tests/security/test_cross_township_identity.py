@@ -279,3 +279,17 @@ def test_the_api_finds_nobody_of_another_township_by_number(
         body = response.content.decode()
         assert response.json()["count"] == 0, path
         assert person.name not in body and household_a.village.short_name not in body
+
+
+@pytest.mark.parametrize("who", ["current", "former"])
+def test_the_acceptance_lookup_finds_nothing_of_another_township(client, request, clerk_b,
+                                                                 household_a, who):
+    person = request.getfixturevalue(who)
+    client.force_login(clerk_b)
+    for number in (person.id_number, household_a.head.id_number):
+        response = client.get(reverse("accept_lookup"), {"head_id": number})
+        assert response.status_code == 200
+        assert response.json()["found"] is False
+        body = response.content.decode("unicode_escape")
+        assert person.name not in body and household_a.head.name not in body
+        assert household_a.village.short_name not in body
