@@ -65,9 +65,11 @@ def checkpoint_write(*, directory: Path | str | None = None) -> dict:
     folder = _directory(directory)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = chain_key()
-    now = timezone.now()
     heads = list(CaseTrailHead.objects.order_by("case_id").values_list("case_id", "seq",
                                                                        "hash"))
+    # Taken after the read: every head in the file was committed by `taken_at`, so a backup
+    # started after `taken_at` holds at least these events (`verify_audit --as-of`).
+    now = timezone.now()
     text = "".join(f"{case_id}\t{seq}\t{digest}\n" for case_id, seq, digest in heads)
     data = text.encode("ascii")
     name = f"heads-{now.astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}.tsv"
