@@ -273,3 +273,35 @@ def test_production_refuses_a_missing_demo_or_short_trail_key(settings, debug, k
     settings.AUDIT_HMAC_KEY = key
     errors = check_audit_hmac_key(None)
     assert [e.id for e in errors] == (["cases.E001"] if refused else [])
+
+
+def test_an_approved_amount_changed_on_the_case_row_alone_is_found(approved_case, capsys):
+    call_command("verify_audit")
+    capsys.readouterr()
+    Case.objects.filter(pk=approved_case.pk).update(
+        approved_amount=approved_case.approved_amount * 10)
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    err = capsys.readouterr().err
+    assert f"核定保障金额{approved_case.approved_amount * 10}元与案件轨迹记录的" in err
+
+
+def test_a_document_whose_file_and_recorded_hash_were_both_replaced_is_found(approved_case,
+                                                                             capsys):
+    import hashlib
+
+    from documents.models import IssuedDocument
+
+    document = IssuedDocument.objects.filter(case=approved_case).order_by("pk").first()
+    assert document is not None
+    forged = b"%PDF-1.7 forged"
+    with document.pdf.open("wb") as fh:
+        fh.write(forged)
+    with connection.cursor() as cursor, _triggers_off(cursor):
+        IssuedDocument.objects.filter(pk=document.pk).update(
+            sha256=hashlib.sha256(forged).hexdigest())
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    err = capsys.readouterr().err
+    assert (f"文书 {document.number}（ID {document.pk}）："
+            "登记的SHA-256与案件轨迹出具时记录的不符") in err

@@ -1,6 +1,6 @@
 """Recompute every case's keyed event chain, hold it to its head and to the latest signed
-checkpoint, and check every issued document's file against its row and its row against the
-trail.
+checkpoint; check every approved amount and every issued document's row against the trail,
+and every document's file against its row.
 
 Exit 0 when everything is intact; exit 1 naming each problem otherwise.
 """
@@ -52,13 +52,40 @@ class Command(BaseCommand):
             event = f"（事件ID {found.event_id}）" if found.event_id else ""
             self.stderr.write(f"案件轨迹被篡改：案件ID {found.case_id}，"
                               f"第{found.seq}条事件{event}：{found.reason}")
-        for problem in _document_problems():
+        for problem in [*_amount_problems(), *_document_problems()]:
             broken += 1
             self.stderr.write(problem)
         if broken:
             self.stderr.write(f"校验未通过：发现 {broken} 处问题。")
             sys.exit(1)
         self.stdout.write(self.style.SUCCESS("校验通过：全部轨迹与文书完好。"))
+
+
+def _amount_problems() -> list[str]:
+    """Cases whose approved amount (what the roster pays) is not the amount the keyed trail
+    last recorded for them (`sign_off`, then each `adjust`): the row changed behind the
+    services' back."""
+    from decimal import Decimal, InvalidOperation
+
+    from cases.models import Case, CaseEvent
+
+    recorded: dict[int, object] = {}
+    for case_id, action, payload in CaseEvent.objects.filter(
+            action__in=("sign_off", "adjust")).order_by("case_id", "seq").values_list(
+            "case_id", "action", "payload").iterator():
+        if isinstance(payload, dict):
+            recorded[case_id] = payload.get("amount" if action == "sign_off" else "new_amount")
+    problems = []
+    for pk, number, amount in Case.objects.filter(approved_amount__isnull=False).order_by(
+            "pk").values_list("pk", "number", "approved_amount").iterator():
+        try:
+            matches = pk in recorded and Decimal(str(recorded[pk])) == amount
+        except (InvalidOperation, ValueError):
+            matches = False
+        if not matches:
+            problems.append(f"案件 {number}（ID {pk}）：核定保障金额{amount}元与案件轨迹记录的"
+                            f"{recorded.get(pk, '（无记录）')}不符")
+    return problems
 
 
 def _document_problems() -> list[str]:
