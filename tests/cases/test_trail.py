@@ -305,3 +305,13 @@ def test_a_document_whose_file_and_recorded_hash_were_both_replaced_is_found(app
     err = capsys.readouterr().err
     assert (f"文书 {document.number}（ID {document.pk}）："
             "登记的SHA-256与案件轨迹出具时记录的不符") in err
+
+
+def test_manage_py_check_refuses_production_without_a_trail_key():
+    from tests.security.test_hardening import production_env, run_manage
+
+    env = production_env()
+    del env["AUDIT_HMAC_KEY"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0 and "cases.E001" in result.stderr
+    assert run_manage("check", env=production_env()).returncode == 0
