@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from cases import checks  # noqa: F401 - registers the system checks
         from cases.calendar import connect_display_calendar_signals
 
         connect_display_calendar_signals()

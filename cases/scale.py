@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import queue
 import random
@@ -48,6 +49,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseNumberCounter,
+    CaseTrailHead,
     Deadline,
     HomeVisit,
     Household,
@@ -60,7 +62,7 @@ from cases.models import (
     Village,
 )
 from cases.permissions import Role
-from cases.trail import compute_hash
+from cases.trail import chain_key, compute_hash
 from cases.workflow import KIND_CODES, CaseKind, CaseStatus
 
 SEED_MARK = "seed_scale"
@@ -485,12 +487,14 @@ def _utc_text(moment: dt.datetime) -> str:
 def _canonical_hash(prev: str, case_id: int, seq: int, at: str, actor, action: str,
                     from_status: str, to_status: str, note: str, payload: Json) -> str:
     """`cases.trail.compute_hash`, without building a model instance: the same canonical JSON
-    (sorted keys, no spaces, UTC time as `_utc_text`), written out key by key."""
+    (sorted keys, no spaces, UTC time as `_utc_text`), written out key by key, and the same
+    keyed HMAC."""
     text = (f'{{"action":{_quote(action)},"actor":{"null" if actor is None else actor},'
             f'"at":"{at}",'
             f'"case":{case_id},"from":{_quote(str(from_status))},"note":{_quote(note)},'
             f'"payload":{payload},"seq":{seq},"to":{_quote(str(to_status))}}}')
-    return hashlib.sha256((prev + "\n" + text).encode("utf-8")).hexdigest()
+    return hmac.new(chain_key(), (prev + "\n" + text).encode("utf-8"),
+                    hashlib.sha256).hexdigest()
 
 
 def check_trail_format() -> None:
@@ -546,7 +550,7 @@ class CaseState:
 class Generator:
     """Builds the rows of households one by one; `batch` hands them over for writing."""
 
-    TABLE_MODELS = (Person, Household, Membership, Case, Deadline, CaseEvent,
+    TABLE_MODELS = (Person, Household, Membership, Case, Deadline, CaseEvent, CaseTrailHead,
                     VerificationAuthorization, VerificationReport, HomeVisit, Objection,
                     Appraisal)
 
@@ -592,6 +596,7 @@ class Generator:
                               "settled_at at_risk_at breached_at escalated_at")
         self.event = Table(CaseEvent, "id case_id seq at actor_id action from_status "
                            "to_status note payload prev_hash hash")
+        self.head = Table(CaseTrailHead, "id case_id seq hash")
         self.authorization = Table(VerificationAuthorization, "id case_id person_id signed_on "
                                    "scan recorded_by_id recorded_at")
         self.report = Table(VerificationReport, "id case_id is_recheck monthly_income "
@@ -605,7 +610,7 @@ class Generator:
                                "recorded_by_id recorded_at")
         # Parents before children: COPY checks foreign keys row by row.
         self.tables = [self.person, self.household, self.membership, self.case, self.deadline,
-                       self.event, self.authorization, self.report, self.visit,
+                       self.event, self.head, self.authorization, self.report, self.visit,
                        self.objection, self.appraisal]
 
     # -- helpers -----------------------------------------------------------------------------
@@ -767,6 +772,8 @@ class Generator:
             f.get("aid_amount"), f.get("aid_reason", ""), f.get("paperwork_complete", False),
             book.t, book.status, *((book.next_due(),) if NEXT_DUE_FIELD else ()),
         ))
+        self.head.rows.append((self._id(self.head), book.case.id, book.case.seq,
+                               book.case.prev))
         return applied_at
 
 

@@ -45,3 +45,11 @@ def _sweep_when_a_worker_starts(sender=None, **kwargs) -> None:  # noqa: ARG001
         sweep_deadlines_task.delay()
     except Exception:  # noqa: BLE001 - the beat schedule runs the sweep anyway
         logger.warning("启动时的时限巡检未能排队，将按计划执行。", exc_info=True)
+
+
+@shared_task(name="cases.write_audit_checkpoint", acks_late=True, reject_on_worker_lost=True)
+def write_audit_checkpoint_task() -> dict:
+    """Write the daily signed checkpoint of every trail's head (outside the database)."""
+    from cases.checkpoints import checkpoint_write
+
+    return checkpoint_write()

@@ -4,7 +4,7 @@ from .access import AccessLog
 from .calendar import CalendarYear, HolidayOverride
 from .case import Case, CaseNumberCounter
 from .deadlines import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
-from .events import CaseEvent
+from .events import CaseEvent, CaseTrailHead
 from .evidence import (
     Appraisal,
     HomeVisit,
@@ -80,6 +80,7 @@ __all__ = [
     "CalendarYear",
     "Case",
     "CaseEvent",
+    "CaseTrailHead",
     "CaseNumberCounter",
     "Deadline",
     "DeadlineKind",

@@ -8,7 +8,9 @@ from django.db import models
 
 class CaseEvent(models.Model):
     """One business fact about a case. Never updated or deleted (a trigger enforces it on
-    PostgreSQL); `hash` = SHA-256 over `prev_hash` and a canonical serialisation."""
+    PostgreSQL); `hash` = HMAC-SHA256, keyed by AUDIT_HMAC_KEY, over `prev_hash` and a
+    canonical serialisation (`cases.trail`). Chains written before the key keep their plain
+    SHA-256 events up to a `trail_sealed` event."""
 
     case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT,
                              related_name="events")
@@ -34,6 +36,29 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+
+class CaseTrailHead(models.Model):
+    """Where each case's chain ends: its last event's number and hash.
+
+    Written by `cases.trail.append_event` in the same transaction as the event, so deleting a
+    chain's last events leaves the head pointing past the end, and `verify_audit` says so. A
+    trigger on PostgreSQL refuses deleting a head or moving it backwards; the signed daily
+    checkpoints outside the database (`cases.checkpoints`) catch a head rewritten with the
+    triggers off.
+    """
+
+    case = models.OneToOneField("cases.Case", verbose_name="案件", on_delete=models.PROTECT,
+                                related_name="trail_head")
+    seq = models.PositiveIntegerField("末条事件序号")
+    hash = models.CharField("末条事件哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "案件轨迹末端"
+        verbose_name_plural = "案件轨迹末端"
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq}"
 
 
 EVENT_LABELS = {
@@ -75,6 +100,7 @@ EVENT_LABELS = {
     "objection_handled": "登记异议处理情况",
     "appraisal_scan_filed": "上传民主评议记录扫描件",
     "payee_account_changed": "收款账户变更（经分管领导确认）",
+    "trail_sealed": "轨迹加密封存（此前事件按封存时的状态认证）",
 }
 
 

@@ -427,3 +427,28 @@ PERIODIC_REVIEW_MONTHS = {
     "tekun": {"default": 12, "able_to_work": 12},
 }
 PERIODIC_REVIEW_WORKING_AGE = (16, 60)
+
+# --- The case trail's key and checkpoints (S17; docs/security.md, "The case trail") --------
+# AUDIT_HMAC_KEY keys the HMAC that chains each case's events; it is never stored in the
+# database, so whoever owns the database cannot recompute a chain they have edited. Read from
+# the environment or from the file AUDIT_HMAC_KEY_FILE names (a secret mounted by compose).
+# With DEBUG on a published demo key stands in; with DEBUG off `cases.checks` refuses to start
+# without a key of at least 32 characters that is not the demo one. Changing the key makes
+# every existing chain fail `verify_audit`: keep it as long as the data.
+# AUDIT_CHECKPOINT_DIR receives the signed daily checkpoints of every chain's head; keep it off
+# the database's volume and copy it off the server (it is not part of scripts/backup).
+AUDIT_HMAC_KEY_FILE = env.str("AUDIT_HMAC_KEY_FILE", default="")
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY and AUDIT_HMAC_KEY_FILE:
+    AUDIT_HMAC_KEY = Path(AUDIT_HMAC_KEY_FILE).read_text(encoding="utf-8").strip()
+DEMO_AUDIT_HMAC_KEY = "demo-only-audit-hmac-key-lanshan-aid-0123456789"  # noqa: S105
+if DEBUG and not AUDIT_HMAC_KEY:
+    AUDIT_HMAC_KEY = DEMO_AUDIT_HMAC_KEY
+AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR",
+                                    default=str(VAR_DIR / "audit-checkpoints")))
+# Written at 01:30 Beijing time (CELERY_TIMEZONE), after the day's work; also by hand with
+# `manage.py write_audit_checkpoint`.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["write-audit-checkpoint"] = {
+    "task": "cases.write_audit_checkpoint", "schedule": crontab(hour=1, minute=30)}

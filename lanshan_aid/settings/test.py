@@ -17,6 +17,7 @@ SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # n
 # Fixed keys so that every run encrypts alike; never the demo keys, which production refuses.
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS1sYW5zaGFuLWFpZCE="]
 ID_HASH_KEY = "test-only-id-hash-key-lanshan-aid-0123456789"  # noqa: S105
+AUDIT_HMAC_KEY = "test-only-audit-hmac-key-lanshan-aid-0123456789"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -26,6 +27,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test process uploads into a folder of its own, removed when the process ends.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lanshan-aid-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lanshan-aid-checkpoints-"))
+atexit.register(shutil.rmtree, AUDIT_CHECKPOINT_DIR, ignore_errors=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

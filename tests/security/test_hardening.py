@@ -29,6 +29,7 @@ def production_env(**overrides) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS[0],
         "ID_HASH_KEY": secrets.token_urlsafe(40),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "aid.lanshan.example",
         "VAR_DIR": str(Path(settings.MEDIA_ROOT).parent / "deploy-check-var"),
     })
