@@ -146,22 +146,24 @@ def clean_image(data: bytes, *, what: str, sniffed: str, image_format: str = "JP
     Image.MAX_IMAGE_PIXELS = cap
     broken = UploadRefused("file_broken", f"无法读取该{what}，请上传完好的"
                                           f"{_allowed_text(allowed)}文件。")
+    limit = f"不超过{cap / 10_000:g}万像素"
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Between the cap and twice the cap Pillow only warns: the check below refuses.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:  # reads the header only
                 fmt = _PIL_FORMATS.get(probe.format)
                 width, height = probe.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRefused("image_pixels", f"{what}像素过大，请压缩后再上传"
-                                            f"（不超过{cap // 1_000_000}百万像素）。") from None
+    except Image.DecompressionBombError:
+        raise UploadRefused("image_pixels", f"{what}像素过大，请压缩后再上传（{limit}）。"
+                            ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise broken from None
     if fmt != sniffed:
         raise broken
     if width * height > cap:
         raise UploadRefused("image_pixels", f"{what}像素过大（{width}×{height}），请压缩后再上传"
-                                            f"（不超过{cap // 1_000_000}百万像素）。")
+                                            f"（{limit}）。")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
