@@ -47,9 +47,11 @@ def png(width: int, height: int) -> bytes:
 FAKE_PDF = b"%PDF-1.4 signed receipt\n%%EOF\n"  # a PDF header and nothing a reader can use
 
 
-def xlsx_declaring(ref: str, rows=(("请求编号", "公民身份号码"), ("V-1", "1"))) -> bytes:
-    """A small .xlsx with `rows` whose sheet declares the dimension `ref` (e.g. A1:XFD1048576).
-    """
+def xlsx_declaring(ref: str, rows=(("请求编号", "公民身份号码"), ("V-1", "1")),
+                   last_cell: str | None = None) -> bytes:
+    """A small .xlsx with `rows` whose sheet declares the dimension `ref` (e.g. A1:XFD1048576),
+    and, with `last_cell` (e.g. "XFD1048576"), one more cell there: the sheet then really
+    spans the range, though every cell between is missing from the file."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -67,6 +69,11 @@ def xlsx_declaring(ref: str, rows=(("请求编号", "公民身份号码"), ("V-1
                 text = data.decode()
                 start = text.index('<dimension ref="') + len('<dimension ref="')
                 end = text.index('"', start)
-                data = (text[:start] + ref + text[end:]).encode()
+                text = text[:start] + ref + text[end:]
+                if last_cell:
+                    number = "".join(ch for ch in last_cell if ch.isdigit())
+                    text = text.replace("</sheetData>", f'<row r="{number}"><c r="{last_cell}" '
+                                        't="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+                data = text.encode()
             dst.writestr(item, data)
     return out.getvalue()
