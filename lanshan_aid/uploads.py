@@ -32,6 +32,7 @@ MB = 1024 * 1024
 PDF, JPEG, PNG, WEBP = "pdf", "jpeg", "png", "webp"
 IMAGES = frozenset({JPEG, PNG, WEBP})
 SCANS = frozenset({PDF, *IMAGES})
+MAX_EDGE = 4096  # stored images are at most this many pixels on the long edge
 _PIL_FORMATS = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "WEBP": WEBP}
 _NAMES = {PDF: "PDF", JPEG: "JPG", PNG: "PNG", WEBP: "WebP"}
 
@@ -107,7 +108,7 @@ def _allowed_text(allowed) -> str:
 
 
 def clean_upload(upload, *, what: str, allowed=SCANS, max_bytes: int = 10 * MB,
-                 image_format: str = "JPEG", max_edge: int | None = None,
+                 image_format: str = "JPEG", max_edge: int | None = MAX_EDGE,
                  max_pages: int = 200) -> CleanFile:
     """Check one uploaded file and return the cleaned copy to store.
 
@@ -118,7 +119,9 @@ def clean_upload(upload, *, what: str, allowed=SCANS, max_bytes: int = 10 * MB,
         max_bytes: the size limit of the upload.
         image_format: "JPEG" (transparency laid on white), "PNG" (keeps transparency) or
             "same" (PNG stays PNG, anything else becomes JPEG).
-        max_edge: images larger than this on the long edge are scaled down.
+        max_edge: images larger than this on the long edge are scaled down (default 4096
+            px: an A4 scan at about 350 dpi), which also bounds the copies made while
+            re-encoding.
         max_pages: the page limit of a PDF.
 
     Raises:
@@ -137,7 +140,7 @@ def clean_upload(upload, *, what: str, allowed=SCANS, max_bytes: int = 10 * MB,
 
 
 def clean_image(data: bytes, *, what: str, sniffed: str, image_format: str = "JPEG",
-                max_edge: int | None = None, allowed=IMAGES) -> CleanFile:
+                max_edge: int | None = MAX_EDGE, allowed=IMAGES) -> CleanFile:
     """The image re-encoded from its pixels alone; its size checked before it is decoded."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -171,6 +174,8 @@ def clean_image(data: bytes, *, what: str, sniffed: str, image_format: str = "JP
             if max_edge and fmt == JPEG:
                 image.draft("RGB", (max_edge, max_edge))  # decode at a reduced scale
             image.load()
+            if max_edge:
+                image.thumbnail((max_edge, max_edge))  # in place: later copies are small
             image = ImageOps.exif_transpose(image)
             out_format = image_format
             if image_format == "same":
@@ -184,8 +189,6 @@ def clean_image(data: bytes, *, what: str, sniffed: str, image_format: str = "JP
                     image.paste(rgba, mask=rgba.getchannel("A"))
                 else:
                     image = image.convert("RGB")
-            if max_edge:
-                image.thumbnail((max_edge, max_edge))
             # A fresh image: no exif=, icc_profile=, comment= or text chunks carried over.
             fresh = Image.new(image.mode, image.size)
             fresh.paste(image)
