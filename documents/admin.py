@@ -1,7 +1,9 @@
 """Admin: seal and signature images are managed here; issued documents and deliveries are
 read-only (they change only through the services)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 
 from documents.models import (
     Delivery,
@@ -10,10 +12,32 @@ from documents.models import (
     SignatureImage,
     TownshipSeal,
 )
+from lanshan_aid import uploads
+
+
+class StampImageForm(forms.ModelForm):
+    """A seal or signature image: checked and re-encoded as PNG (transparency kept) by
+    `lanshan_aid.uploads`, so only clean pixels ever reach an issued document."""
+
+    MAX_BYTES = 2 * uploads.MB
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):  # a new upload, not the file on record
+            try:
+                clean = uploads.clean_upload(image, what="图片", allowed={uploads.PNG,
+                                                                         uploads.JPEG},
+                                             max_bytes=self.MAX_BYTES, image_format="PNG",
+                                             max_edge=1200)
+            except uploads.UploadRefused as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+            return clean.as_file()
+        return image
 
 
 @admin.register(TownshipSeal)
 class TownshipSealAdmin(admin.ModelAdmin):
+    form = StampImageForm
     list_display = ["township", "is_active", "uploaded_by", "uploaded_at"]
     list_filter = ["is_active"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
@@ -25,6 +49,7 @@ class TownshipSealAdmin(admin.ModelAdmin):
 
 @admin.register(SignatureImage)
 class SignatureImageAdmin(admin.ModelAdmin):
+    form = StampImageForm
     list_display = ["user", "is_active", "uploaded_at"]
     list_filter = ["is_active"]
 

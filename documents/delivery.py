@@ -26,6 +26,10 @@ from documents.models import (
     PhoneNotification,
 )
 from documents.services import DocumentError
+from lanshan_aid import uploads
+
+RECEIPT_MAX_BYTES = 10 * uploads.MB
+RECEIPT_KINDS = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG})
 
 
 @dataclass
@@ -53,6 +57,17 @@ def _check_phone(phone: PhoneRecord | None, *, why: str) -> None:
                             f"电话告知记录不完整：请填写{'、'.join(missing)}。")
     if phone.called_at > timezone.now():
         raise DocumentError("phone_in_future", "通话时间不能晚于当前时间。")
+
+
+def clean_receipt(scan: File) -> uploads.CleanFile:
+    """The receipt's scan checked and cleaned by the one upload check: a PDF that pypdf can
+    read, or a JPEG/PNG photo re-encoded; anything else (SVG, HTML, a damaged PDF, an image
+    over the pixel cap) is refused as a `DocumentError`."""
+    try:
+        return uploads.clean_upload(scan, what="送达回证扫描件", allowed=RECEIPT_KINDS,
+                                    max_bytes=RECEIPT_MAX_BYTES)
+    except uploads.UploadRefused as exc:
+        raise DocumentError(exc.code, exc.message) from None
 
 
 @transaction.atomic
@@ -116,7 +131,8 @@ def delivery_record(*, document: IssuedDocument, method: str, attempted_at: dt.d
         delivery.reconsideration_until = found.reconsideration_until
         delivery.litigation_until = found.litigation_until
     if receipt_scan is not None:
-        delivery.receipt_scan.save(receipt_scan.name, receipt_scan, save=False)
+        clean = clean_receipt(receipt_scan)
+        delivery.receipt_scan.save(clean.name, clean.as_file(), save=False)
     delivery.save()
     payload = {"number": document.number, "method": method, "outcome": outcome,
                "delivery_id": delivery.pk}
@@ -140,8 +156,9 @@ def delivery_attach_receipt(*, delivery: Delivery, scan: File, by) -> Delivery:
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.receipt_scan:
         raise DocumentError("receipt_exists", "该送达记录已有送达回证扫描件，不能替换。")
+    clean = clean_receipt(scan)
     case = Case.objects.select_for_update().get(pk=delivery.document.case_id)
-    delivery.receipt_scan.save(scan.name, scan, save=False)
+    delivery.receipt_scan.save(clean.name, clean.as_file(), save=False)
     Delivery.objects.filter(pk=delivery.pk).update(receipt_scan=delivery.receipt_scan.name)
     append_event(case, "delivery_receipt_attached", actor=by,
                  payload={"number": delivery.document.number, "delivery_id": delivery.pk})

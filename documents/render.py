@@ -3,12 +3,14 @@
 `render_html(kind, ctx)` renders the kind's template (each extends `base_notice.html`, which
 holds the A4 `@page` rules); `render_pdf(kind, ctx)` turns that into PDF bytes. Errors surface
 as `RenderError`; an empty PDF is never returned. Resources may come only from the documents
-app's static folder, the media folder (seal and signature images) or `data:` URIs: nothing is
-ever fetched over the network.
+app's static folder or `data:` URIs the renderer itself passes (the seal and signature images,
+read from their own folders; QR codes; scans re-checked by `lanshan_aid.uploads`): no other
+file is read by path, and nothing is ever fetched over the network.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
@@ -22,6 +24,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 
 from documents.kinds import DocumentKind
+from lanshan_aid import uploads
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "documents"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "documents"
@@ -73,27 +76,64 @@ def render_html(kind: DocumentKind | str, ctx: dict) -> str:
 
 
 # --- PDF ------------------------------------------------------------------------------------
-def _allowed_roots() -> list[Path]:
-    return [STATIC_DIR.resolve(), Path(settings.MEDIA_ROOT).resolve()]
+# Where the renderer itself keeps the seal and signature images it puts on issued documents.
+STAMP_DIRS = ("seals", "signatures")
+
+
+def _is_static(path: Path) -> bool:
+    return path.is_relative_to(STATIC_DIR.resolve())
 
 
 def _fetcher():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class LocalOnlyFetcher(URLFetcher):
-        """`data:` URIs and files under the allowed folders; anything else stops the render."""
+        """`data:` URIs and the documents app's own static files (stylesheet); anything else —
+        any other file:// path (uploads under media included), http(s), ftp — stops the
+        render."""
 
         def fetch(self, url, headers=None):
             scheme = url.split(":", 1)[0].lower()
             if scheme == "file":
                 path = Path(unquote(urlparse(url).path)).resolve()
-                if not any(path.is_relative_to(root) for root in _allowed_roots()):
-                    raise FatalURLFetchingError(f"文书引用了不允许的文件：{path}")
+                if not _is_static(path):
+                    raise FatalURLFetchingError(f"文书引用了不允许的文件：{path.name}")
             elif scheme != "data":
                 raise FatalURLFetchingError(f"文书不得引用外部资源：{url[:80]}")
             return super().fetch(url, headers)
 
     return LocalOnlyFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
+
+
+def image_data_uri(content: bytes, content_type: str) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _stamp_data_uri(src: str) -> str:
+    """The seal or signature image named by `src` (a file URI the context builder set) as a
+    data: URI; "" for anything that is not a file in the seal and signature folders."""
+    if not isinstance(src, str) or not src.startswith("file:"):
+        return ""
+    path = Path(unquote(urlparse(src).path)).resolve()
+    media = Path(settings.MEDIA_ROOT).resolve()
+    if not any(path.is_relative_to(media / d) for d in STAMP_DIRS) or not path.is_file():
+        return ""
+    content = path.read_bytes()
+    kind = uploads.sniff(content)
+    if kind not in (uploads.PNG, uploads.JPEG):
+        return ""
+    return image_data_uri(content, f"image/{kind}")
+
+
+def _inline_stamps(ctx: dict) -> dict:
+    """`ctx` with the seal and signature images passed in memory (never fetched by path)."""
+    ctx = dict(ctx)
+    if ctx.get("seal_src"):
+        ctx["seal_src"] = _stamp_data_uri(ctx["seal_src"])
+    leader = ctx.get("leader")
+    if isinstance(leader, dict) and leader.get("signature_src"):
+        ctx["leader"] = {**leader, "signature_src": _stamp_data_uri(leader["signature_src"])}
+    return ctx
 
 
 _local = threading.local()
@@ -112,7 +152,7 @@ def _font_config():
 def render_pdf_document(kind: DocumentKind | str, ctx: dict) -> RenderedPdf:
     """PDF bytes and page count for `kind` rendered with `ctx`."""
     kind = DocumentKind(kind)
-    html = render_html(kind, ctx)
+    html = render_html(kind, _inline_stamps(ctx))
     return html_to_pdf(html, label=kind.label)
 
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 from cases.demo_cases import build_case
 from cases.workflow import CaseStatus
 from tests.factories import HouseholdFactory, PersonFactory
+from tests.security.world import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus
@@ -260,7 +261,7 @@ def _grow(world: World, batches: int) -> None:
                             **staff)
         world.archive_cases.append(closed)
         attachment_add(household=world.archive_household, case=closed,
-                       uploaded_file=SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n"),
+                       uploaded_file=SimpleUploadedFile("scan.pdf", pdf_bytes()),
                        kind=AttachmentKind.ID_CARD, by=u["clerk"], note="身份证复印件")
         today = timezone.localdate()
         world.spot_checks.append(oversight.spot_check_draw(

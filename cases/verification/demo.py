@@ -5,6 +5,7 @@ is on when DEBUG is). Idempotent; for `cases.demo.seed_all`, never for productio
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -16,15 +17,17 @@ from cases.permissions import Role
 from cases.verification import access
 from cases.workflow import AUTHORIZATION_KINDS, CaseStatus
 
-# A one-page PDF standing in for a signed form (演示用，非真实签字文件).
-DEMO_SCAN = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
-
 
 def _scan(name: str) -> ContentFile:
-    return ContentFile(DEMO_SCAN, name=name)
+    """A blank one-page PDF standing in for a signed form (演示用，非真实签字文件): a real
+    PDF, since every upload is parsed before it is stored."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return ContentFile(out.getvalue(), name=name)
 
 
 def seed_verification(*, by) -> dict:

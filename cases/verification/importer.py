@@ -38,7 +38,9 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
@@ -58,9 +60,13 @@ from cases.models import (
 )
 from cases.verification import access
 from cases.verification.sources import SourceRecord
+from lanshan_aid import uploads
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_SHEET_ROWS = MAX_ROWS + 10  # the data rows, the header and a few title rows above it
+MAX_COLUMNS = 50
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 A = access.A
 
 
@@ -165,33 +171,123 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def read_rows(file_name: str, content: bytes) -> list[tuple[int, list]]:
-    """(row number, cell values) of every non-empty row, the header row included."""
-    name = file_name.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+def _refuse(message: str) -> ImportFailed:
+    return ImportFailed([RowError(1, "", "", message)])
 
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFailed([RowError(1, "", "", "无法读取该Excel文件，请确认是.xlsx格式。")]
-                               ) from exc
+
+def _check_zip(content: bytes) -> None:
+    """An .xlsx is a ZIP: refuse one that is not, or that would unpack to more than
+    `MAX_UNPACKED_BYTES` (the sizes its directory declares; reading stops at them)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _refuse("无法读取该Excel文件，请确认是.xlsx格式。") from exc
+    if len(members) > 500 or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise _refuse(f"该Excel文件解压后超过{MAX_UNPACKED_BYTES // (1024 * 1024)}MB，"
+                      "请只保留核对结果后重新导出。")
+
+
+def _scan_sheet(source) -> None:
+    """Count the sheet's rows and each row's cells from its XML, streamed and discarded as
+    it goes: refuse a sheet past the limits before openpyxl builds a single row (a row of a
+    million cells would be built whole). lxml, with entities and the network off."""
+    from lxml import etree
+
+    rows = 0
+    try:
+        for _, row in etree.iterparse(source, events=("end",), tag="{*}row",
+                                      resolve_entities=False, no_network=True,
+                                      load_dtd=False, huge_tree=False):
+            rows += 1
+            index = row.get("r")
+            if rows > MAX_SHEET_ROWS or (index and index.isdigit()
+                                         and int(index) > MAX_SHEET_ROWS):
+                raise _refuse(f"数据超过{MAX_ROWS}行，请分批导入。")
+            if len(row) > MAX_COLUMNS:
+                raise _refuse(f"第{index or rows}行超过{MAX_COLUMNS}列，请只保留核对结果的各列。")
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+    except etree.LxmlError as exc:
+        raise _refuse("无法读取该Excel文件，请确认是.xlsx格式。") from exc
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[int, tuple]]:
+    """The first sheet's rows (openpyxl read-only mode). The sheet's declared dimension and
+    its actual rows and columns are checked before any row is built."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    _check_zip(content)
+    broken = "无法读取该Excel文件，请确认是.xlsx格式。"
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _refuse(broken) from exc
+    try:
         ws = wb.worksheets[0]
-        rows = [(n, list(values)) for n, values in enumerate(ws.iter_rows(values_only=True), 1)]
+        max_row, max_col = ws.max_row, ws.max_column  # from the sheet's <dimension ref=…>
+        if (max_row or 0) > MAX_SHEET_ROWS or (max_col or 0) > MAX_COLUMNS:
+            declared = f"A1:{get_column_letter(min(max_col or 1, 16384))}{max_row or 1}"
+            raise _refuse(f"工作表的范围为{declared}，超过{MAX_SHEET_ROWS}行或{MAX_COLUMNS}列，"
+                          "请只保留核对结果（删除多余的空行空列）后重新导出。")
+        with ws._get_source() as source:
+            _scan_sheet(source)
+        ws.reset_dimensions()  # read every row there is, not only the declared ones
+        return list(enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1))
+    except ImportFailed:
+        raise
+    except Exception as exc:
+        raise _refuse(broken) from exc
+    finally:
         wb.close()
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
+    """The rows of a CSV file (UTF-8 or GB18030), one at a time."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise _refuse("无法识别文件编码。")
+    try:
+        yield from enumerate(csv.reader(io.StringIO(text)), 1)
+    except csv.Error as exc:
+        raise _refuse(f"无法读取该CSV文件：{exc}") from exc
+
+
+def read_rows(file_name: str, content: bytes) -> list[tuple[int, list]]:
+    """(row number, cell values) of every non-empty row, the header row included.
+
+    At most `MAX_SHEET_ROWS` rows (a title row and the header included) and `MAX_COLUMNS`
+    columns. A CSV is streamed and checked row by row; an .xlsx's unpacked size, declared
+    dimension and actual rows and columns are checked before openpyxl builds any row.
+    The type is judged by the content too (`lanshan_aid.uploads.sniff`)."""
+    name = file_name.lower()
+    kind = uploads.sniff(content)
+    if name.endswith(".xlsx"):
+        if kind != "xlsx":
+            raise _refuse("该文件不是有效的.xlsx文件，请从市核对平台重新导出。")
+        source = _xlsx_rows(content)
     elif name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes any byte string
-            raise ImportFailed([RowError(1, "", "", "无法识别文件编码。")])
-        rows = [(n, list(values)) for n, values in enumerate(csv.reader(io.StringIO(text)), 1)]
+        if kind is not None or b"\0" in content[:8192]:
+            raise _refuse("该文件不是CSV文本文件，请从市核对平台重新导出。")
+        source = _csv_rows(content)
     else:
-        raise ImportFailed([RowError(1, "", "", "只能导入.xlsx或.csv格式的结果文件。")])
-    return [(n, v) for n, v in rows if any(c not in (None, "") and str(c).strip() for c in v)]
+        raise _refuse("只能导入.xlsx或.csv格式的结果文件。")
+    rows = []
+    for n, values in source:
+        if n > MAX_SHEET_ROWS:
+            raise _refuse(f"数据超过{MAX_ROWS}行，请分批导入。")
+        if len(values) > MAX_COLUMNS:
+            raise _refuse(f"第{n}行超过{MAX_COLUMNS}列，请只保留核对结果的各列。")
+        if any(c not in (None, "") and str(c).strip() for c in values):
+            rows.append((n, list(values)))
+    return rows
 
 
 def _text(value) -> str:

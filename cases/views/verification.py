@@ -23,8 +23,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import scoping, search
+from cases.audit_access import log_access
 from cases.errors import CaseActionError
 from cases.models import (
+    AccessLog,
     Case,
     HomeVisitPhoto,
     Person,
@@ -44,6 +46,7 @@ from cases.verification.forms import (
     QueryForm,
     RelativeForm,
 )
+from cases.verification.importer import MAX_BYTES as IMPORT_MAX_BYTES
 from cases.verification.importer import ImportFailed, results_import
 from lanshan_aid.client_address import client_ip
 
@@ -197,7 +200,9 @@ def verification_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            outcome = results_import(file_name=upload.name, content=upload.read(),
+            # Read no more than one byte past the limit: the importer refuses the rest.
+            content = upload.read(IMPORT_MAX_BYTES + 1)
+            outcome = results_import(file_name=upload.name, content=content,
                                      by=request.user, ip=client_ip(request))
         except ImportFailed as exc:
             errors = [str(e) for e in exc.errors]
@@ -414,8 +419,12 @@ def home_visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     if photo is None:
         raise Http404("未找到该照片。")
     scoping.case_for_user(request.user, photo.visit.case_id)
+    log_access(request, AccessLog.Action.VIEW, "home_visit_photo", photo.pk,
+               detail=f"入户调查照片（案件{photo.visit.case_id}）")
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
+    # A personal file like any other: not kept by the browser or any proxy.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

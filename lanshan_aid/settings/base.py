@@ -241,6 +241,9 @@ MAX_REQUEST_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 UPLOAD_ALLOWED_EXTENSIONS = frozenset({
     "pdf", "jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "xlsx", "xls", "csv", "txt",
 })
+# An uploaded image with more pixels than this is refused before it is decoded
+# (lanshan_aid.uploads; Pillow's decompression-bomb limit is set to the same value).
+UPLOAD_MAX_IMAGE_PIXELS = 60_000_000
 FILE_UPLOAD_HANDLERS = [
     "lanshan_aid.middleware.FileTypeUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -16,10 +16,12 @@ from cases.errors import CaseActionError
 from cases.models import AccessLog, CaseEvent
 from documents.attachments import attachment_add
 from documents.models import Attachment, AttachmentKind
+from tests.security.world import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("S18")]
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes()
+TYPE_REFUSAL = "文件无法识别，只能上传PDF、JPG或PNG文件（按文件内容判断，与文件名无关）。"
 GPS_IFD = 0x8825
 
 
@@ -54,15 +56,17 @@ def _login(client, user):
     return client
 
 
-def test_pdf_is_stored_as_is_with_its_hash(household_a, clerk_a):
+def test_pdf_is_parsed_rewritten_and_stored_with_its_hash(household_a, clerk_a):
+    from pypdf import PdfReader
+
     attachment = attachment_add(household=household_a, uploaded_file=_upload("户口簿.pdf", PDF),
                                 kind=AttachmentKind.HUKOU_BOOK, by=clerk_a, note="首页及本人页")
     attachment.refresh_from_db()
     with attachment.file.open("rb") as fh:
         stored = fh.read()
-    assert stored == PDF
-    assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
-    assert (attachment.content_type, attachment.size) == ("application/pdf", len(PDF))
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 1
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
+    assert (attachment.content_type, attachment.size) == ("application/pdf", len(stored))
     assert attachment.original_name == "户口簿.pdf"
     assert attachment.uploaded_by == clerk_a and attachment.case is None
     assert attachment.file.name.startswith("attachments/")
@@ -106,8 +110,8 @@ def test_other_types_are_refused_and_nothing_is_saved(household_a, clerk_a, name
     with pytest.raises(CaseActionError) as exc:
         attachment_add(household=household_a, uploaded_file=_upload(name, content),
                        kind=AttachmentKind.OTHER, by=clerk_a)
-    assert exc.value.code == "type"
-    assert exc.value.message == "只能上传PDF、JPG或PNG文件。"
+    assert exc.value.code in ("file_type", "file_broken")
+    assert exc.value.message in (TYPE_REFUSAL, "无法读取该文件，请上传完好的PDF、JPG或PNG文件。")
     assert not Attachment.objects.exists()
 
 
@@ -116,7 +120,7 @@ def test_over_10_mb_is_refused(household_a, clerk_a):
     with pytest.raises(CaseActionError) as exc:
         attachment_add(household=household_a, uploaded_file=_upload("big.pdf", big),
                        kind=AttachmentKind.OTHER, by=clerk_a)
-    assert exc.value.code == "size"
+    assert exc.value.code == "file_size"
     assert exc.value.message == "文件不能超过10MB（当前11.0MB）。"
     assert not Attachment.objects.exists()
 
@@ -133,7 +137,8 @@ def test_page_upload_list_and_logged_download(client, household_a, clerk_a):
     assert 'accept=".pdf,.jpg,.jpeg,.png"' in page
     download = client.get(reverse("attachment_download", args=[attachment.pk]))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == PDF
+    with attachment.file.open("rb") as fh:
+        assert b"".join(download.streaming_content) == fh.read()
     assert AccessLog.objects.filter(user=clerk_a, action="view", object_type="attachment",
                                     object_id=str(attachment.pk)).exists()
 
@@ -144,7 +149,7 @@ def test_page_shows_the_chinese_refusal(client, household_a, clerk_a):
         {"kind": AttachmentKind.OTHER, "file": _upload("a.txt", b"plain text")},
     )
     assert response.status_code == 400
-    assert "只能上传PDF、JPG或PNG文件。" in response.content.decode()
+    assert TYPE_REFUSAL in response.content.decode()
     assert not Attachment.objects.exists()
 
 

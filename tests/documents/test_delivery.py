@@ -16,6 +16,7 @@ from documents.remedies import remedies_for
 from documents.selectors import notices_undelivered
 from documents.services import DocumentError, document_correct
 from tests.documents.conftest import issue
+from tests.security.world import pdf_bytes
 
 K = DocumentKind
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("S16")]
@@ -80,7 +81,7 @@ def test_leaving_the_notice_needs_witnesses(rejection, clerk_a):
 
 def test_delivery_in_person_computes_the_remedy_deadlines(rejection, clerk_a, full_case):
     at = timezone.now() - dt.timedelta(hours=1)
-    scan = SimpleUploadedFile("huizheng.pdf", b"%PDF-1.4 signed receipt", "application/pdf")
+    scan = SimpleUploadedFile("huizheng.pdf", pdf_bytes(), "application/pdf")
     delivery = delivery_record(document=rejection, method=DeliveryMethod.IN_PERSON, by=clerk_a,
                                outcome=DeliveryOutcome.DELIVERED, attempted_at=at,
                                recipient="王秀英", recipient_relation="本人", receipt_scan=scan)
@@ -98,12 +99,12 @@ def test_a_receipt_scan_can_be_attached_once(rejection, clerk_a):
                                outcome=DeliveryOutcome.DELIVERED, attempted_at=timezone.now(),
                                recipient="王秀英")
     delivery_attach_receipt(delivery=delivery,
-                            scan=SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"), by=clerk_a)
+                            scan=SimpleUploadedFile("a.pdf", pdf_bytes()), by=clerk_a)
     delivery.refresh_from_db()
     assert delivery.receipt_scan
     with pytest.raises(DocumentError, match="不能替换"):
         delivery_attach_receipt(delivery=delivery,
-                                scan=SimpleUploadedFile("b.pdf", b"%PDF-1.4 b"), by=clerk_a)
+                                scan=SimpleUploadedFile("b.pdf", pdf_bytes()), by=clerk_a)
 
 
 def test_documents_not_addressed_to_the_applicant_are_not_delivered(full_case, clerk_a):

@@ -120,7 +120,7 @@ def test_the_assistant_confirms_posting_with_a_photo_stripped_of_metadata(unpost
 
 
 @pytest.mark.parametrize(("upload", "message"), [
-    (lambda: files.upload("a.gif", files.gif_bytes(), "image/gif"), "只支持JPG、PNG或WebP"),
+    (lambda: files.upload("a.gif", files.gif_bytes(), "image/gif"), "只能上传JPG、PNG或WebP"),
     (lambda: files.upload("a.jpg", b"not an image at all", "image/jpeg"), "无法识别"),
     (lambda: files.upload("a.jpg", b"", "image/jpeg"), "空文件"),
 ])

@@ -149,7 +149,7 @@ def test_a_wrong_file_type_is_refused_with_a_chinese_message(unposted_entry, ass
         {"posted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
          "photo": files.upload("board.pdf", files.pdf_with_metadata(), "application/pdf")})
     assert response.status_code == 400
-    assert "无法识别该公示栏照片，请上传JPG、PNG或WebP格式的图片" in response.content.decode()
+    assert "公示栏照片无法识别，只能上传JPG、PNG或WebP文件" in response.content.decode()
 
 
 def test_a_verifier_sees_the_sheet_but_cannot_confirm_posting(unposted_entry, verifier_a):

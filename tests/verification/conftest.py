@@ -17,8 +17,9 @@ from tests.factories import make_user
 
 
 def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                              content_type="application/pdf")
+    from tests.security.world import pdf_bytes
+
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 def jpeg(width: int = 800, height: int = 600, name: str = "photo.jpg",

@@ -59,7 +59,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_saved(case_a, cle
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     before = HomeVisit.objects.count()
-    with pytest.raises(CaseActionError, match="第2张照片无法识别为图片"):
+    with pytest.raises(CaseActionError, match="第2张照片无法识别，只能上传JPG、PNG或WebP文件"):
         services.home_visit_record(
             case=case_a, by=clerk_a, visited_on=today, investigators=["甲", "乙"],
             findings="见闻", photos=[jpeg(), SimpleUploadedFile("x.jpg", b"not an image")])
