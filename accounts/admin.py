@@ -206,11 +206,32 @@ class LogEntryAdmin(AuditLogAdmin):
 class SecondFactorAdmin(admin.ModelAdmin):
     """Second-factor devices: the security administrator can see and reset, never read keys."""
 
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_display = ["account", "device_name", "is_confirmed", "added_at", "last_used"]
     list_filter = ["confirmed"]
     search_fields = ["user__username"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    fields = ["account", "device_name", "is_confirmed", "added_at", "last_used"]
     readonly_fields = fields
+
+    # Chinese column and field labels (the package's own are English).
+    @admin.display(description="账户", ordering="user__username")
+    def account(self, obj):
+        return obj.user
+
+    @admin.display(description="名称")
+    def device_name(self, obj):
+        return obj.name
+
+    @admin.display(description="已启用", boolean=True, ordering="confirmed")
+    def is_confirmed(self, obj):
+        return obj.confirmed
+
+    @admin.display(description="添加时间", ordering="created_at")
+    def added_at(self, obj):
+        return obj.created_at
+
+    @admin.display(description="最近使用", ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     def has_add_permission(self, request):
         return False

@@ -41,3 +41,15 @@ def test_the_renamed_apps_keep_their_labels_and_pages(client, superuser):
         assert page.status_code == 200, name
     assert "登录锁定" in client.get(reverse("admin:app_list",
                                           kwargs={"app_label": "axes"})).content.decode()
+
+
+def test_the_second_factor_list_has_chinese_columns(client, superuser, leader_a):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=leader_a, name="验证器", confirmed=True)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:otp_totp_totpdevice_changelist"))
+    body = page.content.decode()
+    for label in ("账户", "名称", "已启用", "添加时间", "最近使用"):
+        assert f">{label}<" in body, label
+    assert "leader_a" in body and "Last used" not in body
