@@ -66,8 +66,10 @@ class NoPlacesUserChangeForm(SecureUserChangeForm):
 
 
 def is_administrator(user) -> bool:
-    """An account holding one of the three administrator roles (三员)."""
-    return bool(roles.current_roles(user) & roles.ADMIN_TRIAD)
+    """An account holding one of the three administrator roles (三员), active or not: a
+    deactivated administrator's account stays out of the system administrator's reach, or it
+    could be reactivated with a new password."""
+    return user.groups.filter(name__in=[role.value for role in roles.ADMIN_TRIAD]).exists()
 
 
 def sets_password_of(actor, target) -> bool:

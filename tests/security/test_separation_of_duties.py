@@ -211,6 +211,21 @@ def test_the_system_administrator_cannot_set_an_administrators_password(client, 
     assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.PASSWORD_SET).exists()
 
 
+def test_a_deactivated_administrator_stays_out_of_the_system_administrators_reach(
+        client, admin_sys, admin_sec):
+    type(admin_sec).objects.filter(pk=admin_sec.pk).update(is_active=False)
+    client.force_login(admin_sys)
+    page = client.get(reverse("admin:auth_user_change", args=[admin_sec.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.post(reverse("admin:auth_user_change", args=[admin_sec.pk]),
+                       {"username": "admin_sec", "is_active": "on"}).status_code == 403
+    url = reverse("admin:auth_user_password_change", args=[admin_sec.pk])
+    assert client.post(url, {"password1": "Taken-over-2026!", "usable_password": "true",
+                             "password2": "Taken-over-2026!"}).status_code == 403
+    admin_sec.refresh_from_db()
+    assert not admin_sec.is_active and not admin_sec.check_password("Taken-over-2026!")
+
+
 def test_the_security_administrator_sets_an_administrators_password(client, admin_sec,
                                                                      admin_sys, admin_audit,
                                                                      clerk_a):
