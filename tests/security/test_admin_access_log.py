@@ -123,3 +123,13 @@ def test_the_person_list_shows_masked_id_numbers(client, superuser, household_a)
     page = client.get(reverse("admin:cases_person_changelist")).content.decode()
     assert household_a.head.id_number not in page
     assert household_a.head.masked_id in page
+
+
+def test_a_records_history_and_delete_confirmation_are_logged(client, superuser, household_a):
+    person = household_a.head
+    client.force_login(superuser)
+    for view, detail in (("history", "管理后台修改历史"), ("delete", "管理后台删除确认")):
+        page = client.get(reverse(f"admin:cases_person_{view}", args=[person.pk]))
+        assert page.status_code == 200, view
+        assert _rows(superuser, "person", object_id=str(person.pk), detail=detail).count() == 1
+    assert Person.objects.filter(pk=person.pk).exists()
