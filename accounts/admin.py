@@ -1,9 +1,13 @@
 """Admin under separation of duties (三员分立) and the read-only audit logs.
 
 - System administrator: creates accounts, edits names and e-mail, (de)activates, sets an
-  initial password (the user must change it at the next login).
+  initial password (the user must change it at the next login) — of business accounts only.
+  The administrators' accounts (system, security and audit administrator) are out of reach:
+  no change, password, deletion, roles or flags on any admin path, so no administrator can
+  take over another's account and act in their name.
 - Security administrator: grants roles, admin access and places (townships, villages); resets
-  a second factor; unlocks a locked-out login (axes "access attempts").
+  a second factor; unlocks a locked-out login (axes "access attempts"); sets the passwords of
+  the administrators' accounts (not their own).
 - Audit administrator: reads every log (sign-in log, admin actions, look-up log, case trail)
   and changes nothing.
 Nobody changes their own account here, and no log lists its reader's own actions. Superusers
@@ -61,6 +65,26 @@ class NoPlacesUserChangeForm(SecureUserChangeForm):
             self.fields.pop(name, None)
 
 
+def is_administrator(user) -> bool:
+    """An account holding one of the three administrator roles (三员), active or not: a
+    deactivated administrator's account stays out of the system administrator's reach, or it
+    could be reactivated with a new password."""
+    return user.groups.filter(name__in=[role.value for role in roles.ADMIN_TRIAD]).exists()
+
+
+def sets_password_of(actor, target) -> bool:
+    """Who sets `target`'s password: a superuser; the security administrator for the
+    administrators' accounts; the system administrator for every other account. Never one's
+    own here (the owner uses the password-change page), never a superuser's."""
+    if actor.is_superuser:
+        return True
+    if target.pk == actor.pk or target.is_superuser:
+        return False
+    if is_administrator(target):
+        return roles.is_security_admin(actor)
+    return roles.is_system_admin(actor)
+
+
 class SecureUserAdmin(PlacesUserAdmin):
     form = SecureUserChangeForm
 
@@ -77,7 +101,7 @@ class SecureUserAdmin(PlacesUserAdmin):
         hidden = set(SUPERUSER_ONLY)
         if roles.is_system_admin(request.user):
             hidden |= {"townships", "villages"}
-        elif roles.is_security_admin(request.user):
+        elif roles.is_security_admin(request.user) and not is_administrator(obj):
             hidden |= {"password"}
         shaped = []
         for name, options in fieldsets:
@@ -103,17 +127,21 @@ class SecureUserAdmin(PlacesUserAdmin):
         if obj is None or request.user.is_superuser:
             return True
         # Nobody grants themselves anything, and the break-glass account is out of reach.
-        return obj.pk != request.user.pk and not obj.is_superuser
+        if obj.pk == request.user.pk or obj.is_superuser:
+            return False
+        # The system administrator does not touch the administrators' accounts (三员分立).
+        return not (roles.is_system_admin(request.user) and is_administrator(obj))
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: their audit records refer to them.
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
-        """Setting a password is the system administrator's; the user must change it after."""
+        """Set a password (`sets_password_of`); the user must change it at the next login."""
         target = self.get_object(request, unquote(id))
-        if not request.user.is_superuser and not roles.is_system_admin(request.user):
-            raise PermissionDenied("设置密码由系统管理员执行。")
+        if target is not None and not sets_password_of(request.user, target):
+            raise PermissionDenied(
+                "管理员账户的密码由安全管理员设置，其他账户的密码由系统管理员设置。")
         before = target.password if target is not None else None
         response = super().user_change_password(request, id, form_url)
         if target is not None and request.method == "POST":
@@ -180,11 +208,32 @@ class LogEntryAdmin(AuditLogAdmin):
 class SecondFactorAdmin(admin.ModelAdmin):
     """Second-factor devices: the security administrator can see and reset, never read keys."""
 
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_display = ["account", "device_name", "is_confirmed", "added_at", "last_used"]
     list_filter = ["confirmed"]
     search_fields = ["user__username"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    fields = ["account", "device_name", "is_confirmed", "added_at", "last_used"]
     readonly_fields = fields
+
+    # Chinese column and field labels (the package's own are English).
+    @admin.display(description="账户", ordering="user__username")
+    def account(self, obj):
+        return obj.user
+
+    @admin.display(description="名称")
+    def device_name(self, obj):
+        return obj.name
+
+    @admin.display(description="已启用", boolean=True, ordering="confirmed")
+    def is_confirmed(self, obj):
+        return obj.confirmed
+
+    @admin.display(description="添加时间", ordering="created_at")
+    def added_at(self, obj):
+        return obj.created_at
+
+    @admin.display(description="最近使用", ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     def has_add_permission(self, request):
         return False

@@ -8,13 +8,21 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
 from django_otp import devices_for_user
 
+# The one answer to every failed sign-in (wrong password, missing or wrong code, inactive).
+INVALID_LOGIN = "用户名或密码不正确，或动态口令无效，请重新输入。"
+ADMIN_INVALID_LOGIN = "用户名或密码不正确，或动态口令无效，或该账户无权进入管理后台。"
+
 
 class OTPLoginForm(AuthenticationForm):
-    """Username and password, then the TOTP code for accounts that have enabled one.
+    """Username, password and, on the same step, the TOTP code of accounts that have one.
 
-    A wrong or missing code counts as a failed login (the `user_login_failed` signal), so the
-    lockout applies to it as to a wrong password. On success the device is put on the user,
-    and django-otp marks the session verified when the login completes.
+    Every failed sign-in gets the one answer, `invalid_login`, on the same page: a wrong
+    password, the right password without a code or with a wrong one, an inactive account. The
+    answer never tells which part was right, so a guessed password is not confirmed by a
+    request for the code. A wrong or missing code counts as a failed login (the
+    `user_login_failed` signal), so the lockout applies to it as to a wrong password; the
+    security log keeps which it was. On success the device is put on the user, and django-otp
+    marks the session verified when the login completes.
     """
 
     otp_token = forms.CharField(
@@ -25,10 +33,8 @@ class OTPLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "用户名或密码不正确，请重新输入。",
-        "inactive": "该账户已停用，请联系系统管理员。",
-        "otp_required": "该账户已启用双因素认证，请输入动态口令。",
-        "otp_invalid": "动态口令不正确或已过期，请重新输入。",
+        "invalid_login": INVALID_LOGIN,
+        "inactive": INVALID_LOGIN,
     }
 
     def clean(self):
@@ -49,8 +55,7 @@ class OTPLoginForm(AuthenticationForm):
                 sender=__name__, request=self.request,
                 credentials={"username": user.get_username(), "otp_token": "********"})
             self.user_cache = None
-            code = "otp_invalid" if token else "otp_required"
-            raise forms.ValidationError(self.error_messages[code], code=code)
+            raise self.get_invalid_login_error()
         user.otp_device = device
         return cleaned
 
@@ -60,7 +65,8 @@ class AdminOTPLoginForm(OTPLoginForm, AdminAuthenticationForm):
 
     error_messages = {
         **OTPLoginForm.error_messages,
-        "invalid_login": "用户名或密码不正确，或该账户无权进入管理后台。",
+        "invalid_login": ADMIN_INVALID_LOGIN,
+        "inactive": ADMIN_INVALID_LOGIN,
     }
 
 

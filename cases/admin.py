@@ -12,7 +12,7 @@ from cases import (  # noqa: F401  (their registrations)
     admin_users,
     admin_verification,
 )
-from cases.admin_base import ReadOnlyAdmin
+from cases.admin_base import AccessLoggedAdmin, LoggedReadOnlyAdmin, ReadOnlyAdmin
 from cases.models import (
     AccessLog,
     AccountChange,
@@ -93,7 +93,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(AccessLoggedAdmin):
     """The payee account is read-only here: it changes only through `cases.payee` (asked for by
     a clerk or leader of the township, confirmed by another leader, kept on record)."""
 
@@ -114,7 +114,7 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountChange)
-class AccountChangeAdmin(ReadOnlyAdmin):
+class AccountChangeAdmin(LoggedReadOnlyAdmin):
     """Payee-account changes (append-only); account numbers shown masked."""
 
     list_display = ["requested_at", "household", "status", "fields", "requested_by",
@@ -133,7 +133,7 @@ class AccountChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AccessLoggedAdmin):
     list_display = ["name", "masked_id", "gender", "birth_date", "hukou_type", "health"]
     # Health is encrypted at rest, so it cannot be a database filter; the ID number is
     # searched exactly, through its keyed hash (cases/crypto.py).
@@ -160,7 +160,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonChange)
-class PersonChangeAdmin(ReadOnlyAdmin):
+class PersonChangeAdmin(LoggedReadOnlyAdmin):
     """Changes of people's details; phone and ID numbers shown masked."""
 
     list_display = ["at", "person", "fields", "source", "confirmed", "by"]
@@ -187,7 +187,7 @@ class DeadlineInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AccessLoggedAdmin):
     list_display = ["number", "kind", "status", "township", "village", "applied_at"]
     list_filter = ["kind", "status", "township"]
     search_fields = ["number", "applicant__name"]
@@ -208,14 +208,14 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(LoggedReadOnlyAdmin):
     list_display = ["case", "seq", "at", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
     search_fields = ["case__number"]
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ReadOnlyAdmin):
+class DeadlineAdmin(LoggedReadOnlyAdmin):
     list_display = ["case", "kind", "status", "due_at", "calendar_confirmed"]
     list_filter = ["kind", "status", "calendar_confirmed"]
 
@@ -228,14 +228,14 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 
 for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
-    admin.site.register(model, ReadOnlyAdmin)
+    admin.site.register(model, LoggedReadOnlyAdmin)
 
 
 for model in (Notification, NotificationDelivery):
-    admin.site.register(model, ReadOnlyAdmin)
+    admin.site.register(model, LoggedReadOnlyAdmin)
 
 
 @admin.register(NotificationProfile)
-class NotificationProfileAdmin(admin.ModelAdmin):
+class NotificationProfileAdmin(AccessLoggedAdmin):
     list_display = ["user"]
     raw_id_fields = ["user"]

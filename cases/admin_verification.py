@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from cases.admin_base import ReadOnlyAdmin
+from cases.admin_base import AccessLoggedAdmin, LoggedReadOnlyAdmin
 from cases.errors import CaseActionError
 from cases.models import (
     Assessment,
@@ -151,7 +151,7 @@ class ConfidentialityAgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffRelative)
-class StaffRelativeAdmin(admin.ModelAdmin):
+class StaffRelativeAdmin(AccessLoggedAdmin):
     list_display = ["staff_name", "post", "township", "village", "relative_name",
                     "relationship", "declared_on", "ended_on"]
     list_filter = ["post", "township", "ended_on"]
@@ -168,7 +168,7 @@ class StaffRelativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationRequest)
-class VerificationRequestAdmin(ReadOnlyAdmin):
+class VerificationRequestAdmin(LoggedReadOnlyAdmin):
     list_display = ["number", "case", "person", "source", "status", "requested_by",
                     "requested_at"]
     list_filter = ["source", "status", "channel"]
@@ -176,19 +176,19 @@ class VerificationRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VerificationResult)
-class VerificationResultAdmin(ReadOnlyAdmin):
+class VerificationResultAdmin(LoggedReadOnlyAdmin):
     list_display = ["request", "record_ref", "found", "category", "monthly_income",
                     "asset_kind", "asset_value", "received_at"]
     list_filter = ["found", "asset_kind"]
 
 
 @admin.register(VerificationImport)
-class VerificationImportAdmin(ReadOnlyAdmin):
+class VerificationImportAdmin(LoggedReadOnlyAdmin):
     list_display = ["file_name", "rows", "created", "skipped", "imported_by", "imported_at"]
 
 
 @admin.register(VerificationAccess)
-class VerificationAccessAdmin(ReadOnlyAdmin):
+class VerificationAccessAdmin(LoggedReadOnlyAdmin):
     list_display = ["at", "user", "action", "allowed", "case", "purpose", "source", "ip"]
     list_filter = ["action", "allowed"]
     search_fields = ["user__username", "case__number"]
@@ -196,6 +196,6 @@ class VerificationAccessAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin):
+class AssessmentAdmin(LoggedReadOnlyAdmin):
     list_display = ["case", "version", "eligible", "amount", "computed_by", "computed_at"]
     list_filter = ["eligible"]

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 
+from cases.admin_base import AccessLoggedAdmin
 from documents.models import (
     Delivery,
     IssuedDocument,
@@ -66,7 +67,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ReadOnlyAdmin):
+class IssuedDocumentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["number", "title", "case", "township", "issued_at", "issued_by"]
     list_filter = ["kind", "township", "year"]
     search_fields = ["number", "code", "case__number"]
@@ -75,11 +76,17 @@ class IssuedDocumentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["document", "method", "outcome", "attempted_at", "staff"]
     list_filter = ["method", "outcome"]
 
 
 @admin.register(PhoneNotification)
-class PhoneNotificationAdmin(ReadOnlyAdmin):
-    list_display = ["document", "phone_number", "called_at", "called_by", "spoke_with"]
+class PhoneNotificationAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    list_display = ["document", "masked_phone", "called_at", "called_by", "spoke_with"]
+
+    @admin.display(description="拨打号码")
+    def masked_phone(self, obj):
+        from cases.idnumber import mask_phone
+
+        return mask_phone(obj.phone_number)

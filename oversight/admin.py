@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.admin_base import ReadOnlyAdmin
+from cases.admin_base import LoggedReadOnlyAdmin, ReadOnlyAdmin
 from oversight.models import (
     DashboardRefresh,
     SpotCheck,
@@ -35,7 +35,7 @@ class SpotCheckItemInline(admin.TabularInline):
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(ReadOnlyAdmin):
+class SpotCheckAdmin(LoggedReadOnlyAdmin):
     """Spot checks are drawn and worked on the site (services write their events)."""
 
     list_display = ["township", "decided_from", "decided_to", "population_size", "seed",
@@ -45,6 +45,6 @@ class SpotCheckAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SpotCheckEvent)
-class SpotCheckEventAdmin(ReadOnlyAdmin):
+class SpotCheckEventAdmin(LoggedReadOnlyAdmin):
     list_display = ["spot_check", "action", "actor", "at"]
     list_filter = ["action"]

@@ -4,6 +4,7 @@ admin.)"""
 
 from django.contrib import admin
 
+from cases.admin_base import AccessLoggedAdmin
 from publicity.models import (
     AppraisalRecord,
     BatchEntry,
@@ -31,7 +32,7 @@ class BatchEntryInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(PublicityBatch)
-class PublicityBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PublicityBatchAdmin(ReadOnlyMixin, AccessLoggedAdmin):
     list_display = ["posted_on", "village", "township", "ends_at", "published_by",
                     "confirmed_at"]
     list_filter = ["township"]
@@ -42,12 +43,12 @@ class PublicityBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ObjectionDetail)
-class ObjectionDetailAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ObjectionDetailAdmin(ReadOnlyMixin, AccessLoggedAdmin):
     list_display = ["receipt", "objection", "handled_at"]
     search_fields = ["receipt"]
     exclude = ["client_digest"]
 
 
 @admin.register(AppraisalRecord)
-class AppraisalRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AppraisalRecordAdmin(ReadOnlyMixin, AccessLoggedAdmin):
     list_display = ["appraisal", "recorder", "uploaded_by", "uploaded_at"]

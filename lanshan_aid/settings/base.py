@@ -88,9 +88,9 @@ INSTALLED_APPS = [
     "documents",
     "publicity",
     "oversight",
-    "axes",
+    "accounts.third_party_apps.AxesConfig",  # axes, with Chinese names
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.third_party_apps.TOTPConfig",  # django_otp.plugins.otp_totp
     "accounts",
 ]
 

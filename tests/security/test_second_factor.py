@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.forms import ADMIN_INVALID_LOGIN, INVALID_LOGIN
 from accounts.models import SecurityEvent
 from tests.factories import PASSWORD
 
@@ -65,9 +68,9 @@ def test_a_leader_enrols_and_then_needs_the_code_to_log_in(client, leader_a):
     later = start + dt.timedelta(minutes=2)
     with time_machine.travel(later, tick=False):
         missing = login(client, "leader_a")
-        assert missing.status_code == 200 and "请输入动态口令" in missing.content.decode()
+        assert missing.status_code == 200 and INVALID_LOGIN in missing.content.decode()
         wrong = login(client, "leader_a", token="123456")
-        assert wrong.status_code == 200 and "动态口令不正确" in wrong.content.decode()
+        assert wrong.status_code == 200 and INVALID_LOGIN in wrong.content.decode()
         assert "_auth_user_id" not in client.session
     later += dt.timedelta(seconds=5)  # a wrong code throttles the device for a moment
     with time_machine.travel(later, tick=False):
@@ -163,3 +166,87 @@ def test_the_security_administrator_resets_a_device_without_seeing_its_key(clien
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     event = SecurityEvent.objects.get(kind="otp_removed")
     assert event.user == leader_a and event.actor == admin_sec
+
+
+# --- One answer for every failed sign-in ------------------------------------------------------
+# A password is never confirmed by the answer: a wrong password, the right one without the code
+# and the right one with a wrong code all give the same message on the same page.
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+WRONG_PASSWORD = "not-the-password-2024"
+
+
+def page_text(response) -> str:
+    return CSRF.sub("", response.content.decode())
+
+
+def failed_sign_in(client, device, password, code, url=None):
+    """One attempt at a moment the device accepts a code; `code` is "none", "wrong" or
+    "right"."""
+    at = timezone.now() + dt.timedelta(minutes=2)
+    with time_machine.travel(at, tick=False):
+        token = {"none": None, "wrong": "000000",
+                 "right": token_for(device, at.timestamp()) if device else "000000"}[code]
+        return login(client, "leader_a", password=password, token=token, url=url)
+
+
+COMBINATIONS = [(WRONG_PASSWORD, "none"), (WRONG_PASSWORD, "wrong"), (WRONG_PASSWORD, "right"),
+                (PASSWORD, "none"), (PASSWORD, "wrong")]
+
+
+@pytest.mark.parametrize("url_name,message", [("login", INVALID_LOGIN),
+                                              ("admin:login", ADMIN_INVALID_LOGIN)])
+def test_every_failed_sign_in_of_a_totp_account_gets_the_same_answer(client, leader_a,
+                                                                    url_name, message):
+    leader_a.is_staff = True
+    leader_a.save()
+    with time_machine.travel(timezone.now(), tick=False):
+        device = enrol(client, leader_a)
+    pages = {}
+    for password, code in COMBINATIONS:
+        AccessAttempt.objects.all().delete()  # the lockout has its own test below
+        device.refresh_from_db()
+        device.throttling_failure_count = 0  # each attempt as the first one
+        device.save(update_fields=["throttling_failure_count"])
+        response = failed_sign_in(client, device, password, code, url=reverse(url_name))
+        assert response.status_code == 200, (password, code)
+        assert "_auth_user_id" not in client.session
+        body = response.content.decode()
+        assert message in body, (password, code)
+        assert "请输入动态口令" not in body and "动态口令不正确或已过期" not in body
+        pages[(password, code)] = page_text(response)
+    assert len(set(pages.values())) == 1, "the pages differ between failures"
+    # The right password with the right code still signs in.
+    AccessAttempt.objects.all().delete()
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.save(update_fields=["throttling_failure_count"])
+    assert failed_sign_in(client, device, PASSWORD, "right",
+                          url=reverse(url_name)).status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_an_account_without_a_second_factor_gets_the_same_answer(client, leader_a, clerk_a):
+    for username in ("clerk_a", "nobody-of-that-name"):
+        response = login(client, username, password=WRONG_PASSWORD, token="000000")
+        assert response.status_code == 200 and INVALID_LOGIN in response.content.decode()
+    clerk_a.is_active = False
+    clerk_a.save()
+    inactive = login(client, "clerk_a")
+    assert inactive.status_code == 200 and INVALID_LOGIN in inactive.content.decode()
+    assert "停用" not in inactive.content.decode()
+
+
+def test_every_kind_of_failure_counts_towards_the_lockout(client, leader_a):
+    with time_machine.travel(timezone.now(), tick=False):
+        device = enrol(client, leader_a)
+    attempts = [(WRONG_PASSWORD, "none"), (PASSWORD, "none"), (PASSWORD, "wrong"),
+                (WRONG_PASSWORD, "right")]
+    for password, code in attempts:
+        assert failed_sign_in(client, device, password, code).status_code == 200
+    assert failed_sign_in(client, device, PASSWORD, "none").status_code == 429
+    # Locked out: even the right password and code are refused now.
+    assert failed_sign_in(client, device, PASSWORD, "right").status_code == 429
+    kinds = list(SecurityEvent.objects.filter(user=leader_a).values_list("kind", flat=True))
+    assert kinds.count("otp_failed") == 3 and kinds.count("login_failed") >= 2
+    assert "locked_out" in kinds

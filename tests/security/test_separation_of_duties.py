@@ -158,6 +158,143 @@ def test_administrators_cannot_touch_a_superuser(client, admin_sys, superuser):
                               args=[superuser.pk])).status_code == 403
 
 
+# --- The system administrator does not touch the administrators' accounts --------------------
+
+
+@pytest.fixture
+def other_admins(admin_sec, admin_audit, roles_synced):
+    """The security and audit administrators and a second system administrator."""
+    return [admin_sec, admin_audit, make_user("admin_sys2", Role.SYSADMIN, is_staff=True)]
+
+
+def test_the_system_administrator_cannot_change_an_administrator(client, admin_sys,
+                                                                  other_admins):
+    for target in other_admins:
+        client.force_login(admin_sec_or(target, other_admins[0]))
+        data = change_form_data(client, target)  # as one who may, to get a complete form
+        client.force_login(admin_sys)
+        url = reverse("admin:auth_user_change", args=[target.pk])
+        page = client.get(url)
+        assert page.status_code == 200 and not page.context["has_change_permission"]
+        before = type(target).objects.get(pk=target.pk)
+        data.update(first_name="冒名", email="x@example.invalid", is_active="", is_staff="")
+        data.pop("is_active", None)
+        assert client.post(url, data).status_code == 403, target.username
+        after = type(target).objects.get(pk=target.pk)
+        assert (after.first_name, after.email, after.is_active, after.is_staff) == (
+            before.first_name, before.email, before.is_active, before.is_staff)
+        assert set(after.groups.all()) == set(before.groups.all())
+
+
+def admin_sec_or(target, admin_sec):
+    """Someone allowed to open `target`'s change form: not the target themselves."""
+    from django.contrib.auth import get_user_model
+
+    if target.pk != admin_sec.pk:
+        return admin_sec
+    return get_user_model().objects.create_superuser("break_glass", "", "lanshan-test-2024")
+
+
+def test_the_system_administrator_cannot_set_an_administrators_password(client, admin_sys,
+                                                                         other_admins):
+    client.force_login(admin_sys)
+    for target in other_admins:
+        url = reverse("admin:auth_user_password_change", args=[target.pk])
+        assert client.get(url).status_code == 403, target.username
+        response = client.post(url, {"password1": "Taken-over-2026!", "usable_password": "true",
+                                     "password2": "Taken-over-2026!"})
+        assert response.status_code == 403
+        target.refresh_from_db()
+        assert not target.check_password("Taken-over-2026!")
+    client.logout()
+    assert not client.login(username="admin_sec", password="Taken-over-2026!")
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.PASSWORD_SET).exists()
+
+
+def test_a_deactivated_administrator_stays_out_of_the_system_administrators_reach(
+        client, admin_sys, admin_sec):
+    type(admin_sec).objects.filter(pk=admin_sec.pk).update(is_active=False)
+    client.force_login(admin_sys)
+    page = client.get(reverse("admin:auth_user_change", args=[admin_sec.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.post(reverse("admin:auth_user_change", args=[admin_sec.pk]),
+                       {"username": "admin_sec", "is_active": "on"}).status_code == 403
+    url = reverse("admin:auth_user_password_change", args=[admin_sec.pk])
+    assert client.post(url, {"password1": "Taken-over-2026!", "usable_password": "true",
+                             "password2": "Taken-over-2026!"}).status_code == 403
+    admin_sec.refresh_from_db()
+    assert not admin_sec.is_active and not admin_sec.check_password("Taken-over-2026!")
+
+
+def test_the_security_administrator_sets_an_administrators_password(client, admin_sec,
+                                                                     admin_sys, admin_audit,
+                                                                     clerk_a):
+    client.force_login(admin_sec)
+    for target in (admin_sys, admin_audit):
+        url = reverse("admin:auth_user_password_change", args=[target.pk])
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"password1": "Initial-Pass-2026!", "usable_password": "true",
+                                     "password2": "Initial-Pass-2026!"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        target.refresh_from_db()
+        assert target.check_password("Initial-Pass-2026!")
+        event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.PASSWORD_SET, user=target)
+        assert event.actor == admin_sec
+    change = client.get(reverse("admin:auth_user_change", args=[admin_sys.pk]))
+    assert "password" in change.context["adminform"].form.fields  # the link to the form
+    assert 'href="../password/"' in change.content.decode()
+    # Not their own here, and not a business account's (the system administrator's task).
+    for target in (admin_sec, clerk_a):
+        url = reverse("admin:auth_user_password_change", args=[target.pk])
+        assert client.get(url).status_code == 403, target.username
+
+
+def test_the_system_administrator_still_sets_a_business_accounts_password(client, admin_sys,
+                                                                          clerk_a):
+    client.force_login(admin_sys)
+    url = reverse("admin:auth_user_password_change", args=[clerk_a.pk])
+    response = client.post(url, {"password1": "Initial-Pass-2026!", "usable_password": "true",
+                                 "password2": "Initial-Pass-2026!"})
+    assert response.status_code == 302
+    clerk_a.refresh_from_db()
+    assert clerk_a.check_password("Initial-Pass-2026!")
+
+
+def test_the_system_administrator_cannot_delete_an_administrator(client, admin_sys,
+                                                                  other_admins):
+    client.force_login(admin_sys)
+    changelist = reverse("admin:auth_user_changelist")
+    action_form = client.get(changelist).context["action_form"]
+    assert action_form is None or "delete_selected" not in dict(
+        action_form.fields["action"].choices)
+    for target in other_admins:
+        url = reverse("admin:auth_user_delete", args=[target.pk])
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    response = client.post(changelist, {"action": "delete_selected", "post": "yes",
+                                        "_selected_action": [t.pk for t in other_admins]})
+    assert response.status_code in (200, 302)
+    assert type(admin_sys).objects.filter(pk__in=[t.pk for t in other_admins]).count() == 3
+
+
+def test_the_system_administrator_cannot_change_roles_or_flags_of_an_administrator(
+        client, admin_sys, admin_audit, roles_synced):
+    """Not through the user's form (above) nor through the groups or permissions."""
+    client.force_login(admin_sys)
+    group = Group.objects.get(name=Role.AUDITOR.value)
+    assert client.post(reverse("admin:auth_group_change", args=[group.pk]),
+                       {"name": "x", "permissions": []}).status_code == 403
+    assert client.get(reverse("admin:auth_group_add")).status_code == 403
+    page = client.get(reverse("admin:auth_user_change", args=[admin_audit.pk]))
+    assert not page.context["has_change_permission"]
+    assert client.post(reverse("admin:auth_user_change", args=[admin_audit.pk]),
+                       {"username": "admin_audit", "is_superuser": "on", "is_staff": "on",
+                        "groups": [Group.objects.get(name=Role.BUREAU.value).pk]}
+                       ).status_code == 403
+    admin_audit.refresh_from_db()
+    assert not admin_audit.is_superuser
+    assert set(admin_audit.groups.values_list("name", flat=True)) == {Role.AUDITOR.value}
+
+
 # --- The audit administrator reads every log and changes nothing ------------------------------
 
 
