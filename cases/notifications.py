@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.names import person_name
 from cases.deadline_state import AT_RISK_HOURS, AT_RISK_WORKDAYS
 from cases.models import (
     DeadlineKind,
@@ -390,7 +391,7 @@ def _send(delivery: NotificationDelivery) -> None:
     notification = delivery.notification
     if delivery.channel == DeliveryChannel.EMAIL:
         user = notification.recipient
-        body = (f"{user.get_full_name() or user.username}：\n\n{notification.body}\n\n"
+        body = (f"{person_name(user)}：\n\n{notification.body}\n\n"
                 f"请登录兰山区社会救助经办系统查看并办理。本邮件由系统自动发送，请勿回复。")
         send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [delivery.address])
     elif delivery.channel == DeliveryChannel.SMS:

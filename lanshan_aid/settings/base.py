@@ -129,6 +129,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cases.context_processors.workspace",
             ],
+            # {{ user|person_name }}: names in Chinese order (姓名) on every template.
+            "builtins": ["accounts.templatetags.people"],
         },
     },
 ]
