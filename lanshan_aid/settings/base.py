@@ -129,8 +129,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cases.context_processors.workspace",
             ],
-            # {{ user|person_name }}: names in Chinese order (姓名) on every template.
-            "builtins": ["accounts.templatetags.people"],
+            # Filters on every template: person_name (姓名 order), basis (a rule in words).
+            "builtins": ["accounts.templatetags.people", "cases.templatetags.wording"],
         },
     },
 ]
