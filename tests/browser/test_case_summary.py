@@ -37,3 +37,20 @@ def test_summary_shows_offered_and_blocked_moves(journey, viewport, village_a, c
     blocked.locator('li[data-action="propose_approval"]').get_by_role(
         "link", name="入户调查").click()
     expect(page).to_have_url(journey.url(f"/cases/{case.pk}/visits/"))
+
+
+@pytest.mark.parametrize("viewport", [DESK, SMALL_PHONE], ids=["pc", "360px"])
+def test_a_rejected_form_is_summarized_and_its_first_error_has_the_focus(
+        journey, viewport, village_a, clerk_a, verifier_a, leader_a):
+    from playwright.sync_api import expect
+
+    case = accepted_case(village_a, clerk_a, verifier_a, leader_a)
+    page = journey.page_as(clerk_a, viewport=viewport, mobile=viewport is SMALL_PHONE)
+    page.goto(journey.url(f"/cases/{case.pk}/"))
+    page.fill("#id_withdraw-note", "   ")  # passes the browser's check, not the server's
+    page.locator('#actions button[value="withdraw"]').click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("请更正以下1项后重新提交")
+    expect(summary.get_by_role("link", name="撤回方式和理由")).to_be_visible()
+    expect(page.locator("#id_withdraw-note")).to_be_focused()
+    journey.shot(page, "form-errors")
