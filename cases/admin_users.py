@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from guardian.shortcuts import get_objects_for_user
 
+from accounts.names import person_name
 from cases import scoping
 from cases.models import Township, Village
 from cases.permissions import WORK_IN_TOWNSHIP_PERM, WORK_IN_VILLAGE_PERM
@@ -62,7 +63,11 @@ admin.site.unregister(User)
 class PlacesUserAdmin(UserAdmin):
     form = PlacesUserChangeForm
     fieldsets = (*UserAdmin.fieldsets, ("工作范围", {"fields": ("townships", "villages")}))
-    list_display = ["username", "last_name", "first_name", "is_active", "is_staff"]
+    list_display = ["username", "name", "is_active", "is_staff"]
+
+    @admin.display(description="姓名", ordering="last_name")
+    def name(self, user) -> str:
+        return person_name(user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -2,6 +2,7 @@
 
 import functools
 
+from accounts.names import person_name
 from cases import scoping
 from cases.permissions import Role
 
@@ -13,7 +14,7 @@ def workspace(request):
     return {
         "user_roles": sorted(r.value for r in scoping.roles_of(user)),
         "sees_whole_district": scoping.sees_whole_district(user),
-        "display_name": f"{user.last_name}{user.first_name}" or user.username,
+        "display_name": person_name(user),
         "is_leader": scoping.has_role(user, Role.LEADER),
         "is_verifier": scoping.has_role(user, Role.VERIFIER),
         "works_in_villages": scoping.has_role(user, Role.CLERK, Role.ASSISTANT, Role.LEADER),

@@ -6,6 +6,7 @@ At risk: ≤ 3 working days left (≤ 6 hours for hour clocks); breached: past d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,34 @@ def _workdays_left(today: dt.date, due_day: dt.date,
     return -count_workdays(due_day, today, provisional=True, calendar=calendar)
 
 
+def time_left_label(deadline: Deadline, now: dt.datetime,
+                    count_workdays: Callable[[dt.date, dt.date], int]) -> str:
+    """The time left on a running clock, worded alike on every page (the deadline list, the
+    case page, the clerk's workspace): 剩余N个工作日 / 剩余N天 / 剩余N.N小时, or 已超… once
+    past due; a paused clock keeps its remaining working days; a working-day clock whose
+    calendar is not yet confirmed is marked （暂定）. "" for a clock that no longer runs.
+
+    `count_workdays(start, end)` counts working days in (start, end]: each page passes the
+    calendar it reads once for all its rows.
+    """
+    if deadline.status == DeadlineStatus.PAUSED:
+        return f"剩余{deadline.remaining}个工作日（公示结束后继续计时）"
+    if deadline.status != DeadlineStatus.OPEN:
+        return ""
+    if deadline.unit == DeadlineUnit.HOUR:
+        hours = (deadline.due_at - now).total_seconds() / 3600
+        return f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
+    today, due_day = timezone.localdate(now), timezone.localdate(deadline.due_at)
+    if deadline.unit == DeadlineUnit.DAY:
+        days = (due_day - today).days
+        return f"剩余{days}天" if days >= 0 else f"已超{-days}天"
+    if due_day >= today:
+        left = f"剩余{count_workdays(today, due_day)}个工作日"
+    else:
+        left = f"已超{count_workdays(due_day, today)}个工作日"
+    return left if deadline.calendar_confirmed else left + "（暂定）"
+
+
 def clock_state(deadline: Deadline, now: dt.datetime | None = None,
                 calendar: WorkCalendar | None = None) -> tuple[str, str]:
     now = now or timezone.now()
@@ -72,29 +101,15 @@ def clock_rows(case, now: dt.datetime | None = None,
     """The case's clocks as a page shows them. For display only: unless a calendar is given,
     the overrides and entered years come from the page cache (`display_calendar`), not from
     a fresh read of the database."""
-    from cases.calendar import display_calendar
+    from cases.calendar import count_workdays, display_calendar
 
     now = now or timezone.now()
     calendar = calendar or display_calendar()
     rows = []
     for deadline in case.deadlines.order_by("start_at", "pk"):
         state, label = clock_state(deadline, now, calendar)
-        if deadline.status == DeadlineStatus.PAUSED:
-            left = f"剩余{deadline.remaining}个工作日（公示结束后继续计时）"
-        elif state in ("met", "met_late", "cancelled"):
-            left = ""
-        elif deadline.unit == DeadlineUnit.HOUR:
-            hours = (deadline.due_at - now).total_seconds() / 3600
-            left = f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
-        elif deadline.unit == DeadlineUnit.DAY:
-            days = (timezone.localdate(deadline.due_at) - timezone.localdate(now)).days
-            left = f"剩余{days}天" if days >= 0 else f"已超{-days}天"
-        else:
-            n = _workdays_left(timezone.localdate(now), timezone.localdate(deadline.due_at),
-                               calendar)
-            left = f"剩余{n}个工作日" if n >= 0 else f"已超{-n}个工作日"
-            if not deadline.calendar_confirmed:
-                left += "（暂定）"
+        left = time_left_label(deadline, now, lambda a, b: count_workdays(
+            a, b, provisional=True, calendar=calendar))
         alt = (deadline.explanation or {}).get("due_if_publicity_counted")
         rows.append(ClockRow(deadline, state, label, left,
                              dt.datetime.fromisoformat(alt) if alt else None))

@@ -60,6 +60,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from accounts.names import person_name
 from cases import crypto, scoping
 from cases.models import AccountChange, Case, CaseEvent, Township
 from cases.permissions import Role
@@ -335,7 +336,7 @@ def write_roster(township: Township, year: int, month: int, out: IO[bytes] | str
                         progress(cases, expected)
                 yield row
 
-    made_by = f"，导出人：{by.username}" if by is not None else ""
+    made_by = f"，导出人：{person_name(by)}" if by is not None else ""
     with closing(read()) as trail:
         count, persons, total = write_workbook(
             out, trail, rows_of=lambda rows: rows_from_trail(rows, start=start, decrypt=decrypt,

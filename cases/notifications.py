@@ -31,6 +31,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.names import person_name
+from cases.basis import clause_words
 from cases.deadline_state import AT_RISK_HOURS, AT_RISK_WORKDAYS
 from cases.models import (
     DeadlineKind,
@@ -154,7 +156,8 @@ def _clock(row: dict) -> str:
 
 def _basis(row: dict) -> str:
     clause = row.get("clause") or ""
-    return f"（依据{clause}）" if clause.startswith("S") else ""
+    words = clause_words(clause)
+    return f"（依据规定：{words}）" if words else ""
 
 
 def _todo(kind: str, row: dict) -> str:
@@ -195,7 +198,7 @@ def deadline_message(kind: str, row: dict) -> Message:
         return Message(
             title=f"急难救助督办：案件{number}报告已超过{hours}小时仍未先行救助",
             body=(f"急难型临时救助案件{number}（{_place(row)}）于{start}报告，已超过{hours}小时"
-                  f"仍未先行救助。“{clock}”将于{due}届满，请分管领导立即督办（S11）。"),
+                  f"仍未先行救助。“{clock}”将于{due}届满，请分管领导立即督办。"),
         )
     raise ValueError(kind)
 
@@ -208,12 +211,12 @@ def publicity_message(kind: str, *, number: str, case_kind: str, place: str,
         return Message(
             title=f"公示期满无异议：案件{number}待审批",
             body=(f"案件{number}（{case_kind}，{place}）的审批公示已于{ended}期满，公示期间无异议，"
-                  f"已转入“待领导审批”。请分管领导审批（S7）。"),
+                  f"已转入“待领导审批”。请分管领导审批。"),
         )
     return Message(
         title=f"公示有异议：案件{number}需组织民主评议",
         body=(f"案件{number}（{case_kind}，{place}）的审批公示已于{ended}期满，公示期间收到"
-              f"{objections}条异议，已转入“待民主评议”。请组织民主评议并录入结果（S10）。"),
+              f"{objections}条异议，已转入“待民主评议”。请组织民主评议并录入结果。"),
     )
 
 
@@ -390,7 +393,7 @@ def _send(delivery: NotificationDelivery) -> None:
     notification = delivery.notification
     if delivery.channel == DeliveryChannel.EMAIL:
         user = notification.recipient
-        body = (f"{user.get_full_name() or user.username}：\n\n{notification.body}\n\n"
+        body = (f"{person_name(user)}：\n\n{notification.body}\n\n"
                 f"请登录兰山区社会救助经办系统查看并办理。本邮件由系统自动发送，请勿回复。")
         send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [delivery.address])
     elif delivery.channel == DeliveryChannel.SMS:

@@ -24,7 +24,8 @@ ADULT_AGE = 18
 
 
 def rule(message: str, clause: str = "", *, from_input: bool = False,
-         routing: bool = False, holds_if_rows: bool | None = None) -> Callable:
+         routing: bool = False, holds_if_rows: bool | None = None,
+         where: tuple[str, str] | None = None) -> Callable:
     """Attach the refusal text.
 
     `from_input`: met by what the user types in the action's own form (a reason, an amount),
@@ -32,6 +33,8 @@ def rule(message: str, clause: str = "", *, from_input: bool = False,
     same state (publicity with or without objection); the move it rules out is not offered.
     `holds_if_rows`: the decorated function returns a queryset, and the rule holds when it has
     rows (True) or when it has none (False); `rule.rows(case)` is that queryset.
+    `where`: (page title, URL name) of the page where what is missing is done, so a blocked
+    move can link to it; the URL takes the case's id unless it takes no argument.
     """
 
     def wrap(fn: Callable) -> Callable:
@@ -46,6 +49,7 @@ def rule(message: str, clause: str = "", *, from_input: bool = False,
         check.clause = clause
         check.from_input = from_input
         check.routing = routing
+        check.where = where
         return check
 
     return wrap
@@ -66,7 +70,7 @@ def adult_born_by(day: dt.date) -> dt.date:
 
 
 @rule("家庭中仍有成年成员未签署家庭经济状况核对授权书，不能受理（核对前置）。", "S2",
-      holds_if_rows=False)
+      holds_if_rows=False, where=("核对与授权", "case_materials"))
 def authorizations_complete(case) -> QuerySet:
     """The current adult members (on the application day) with no authorization for the case
     (`Case.adults_without_authorization`)."""
@@ -89,12 +93,13 @@ def applicant_not_already_covered(case) -> QuerySet:
     return case.conflicting_cases()
 
 
-@rule("尚未录入家庭经济状况核对报告。", "S4", holds_if_rows=True)
+@rule("尚未录入家庭经济状况核对报告。", "S4", holds_if_rows=True,
+      where=("核对与授权", "case_materials"))
 def has_verification_report(case) -> QuerySet:
     return case.verification_reports.filter(is_recheck=False)
 
 
-@rule("尚未录入复核报告。", "S5", holds_if_rows=True)
+@rule("尚未录入复核报告。", "S5", holds_if_rows=True, where=("核对与授权", "case_materials"))
 def has_recheck_report(case) -> QuerySet:
     """Recheck reports recorded since the last objection to the verification result
     (`Case.open_recheck_since`); none without such an objection."""
@@ -103,7 +108,8 @@ def has_recheck_report(case) -> QuerySet:
     return case.verification_reports.filter(is_recheck=True, recorded_at__gte=Subquery(opened))
 
 
-@rule("尚未录入入户调查（须至少两名调查人员）。", "S4", holds_if_rows=True)
+@rule("尚未录入入户调查（须至少两名调查人员）。", "S4", holds_if_rows=True,
+      where=("入户调查", "case_visits"))
 def has_home_visit(case) -> QuerySet:
     """Home visits with a second investigator (`investigators` is a list of names)."""
     return case.home_visits.filter(investigators__1__isnull=False)
@@ -115,7 +121,7 @@ def has_proposed_amount(case) -> bool:
 
 
 @rule("公示单尚未确认张贴在村(社区)公示栏（须上传公示栏照片），公示期尚未开始。", "S6",
-      holds_if_rows=True)
+      holds_if_rows=True, where=("公示批次", "publicity_batch_list"))
 def publicity_posted(case) -> QuerySet:
     """The confirmations, with a photo of the village board, that the case's sheet is posted
     (`publicity.services.batch_confirm_posting` writes one per case on the sheet). The period
@@ -143,12 +149,14 @@ def has_publicity_objection(case) -> QuerySet:
     return case.objections.filter(kind="publicity")
 
 
-@rule("尚未录入民主评议记录。", "S10", holds_if_rows=True)
+@rule("尚未录入民主评议记录。", "S10", holds_if_rows=True,
+      where=("录入民主评议", "publicity_appraisal_new"))
 def has_appraisal(case) -> QuerySet:
     return case.appraisals.all()
 
 
-@rule("公示异议尚未经民主评议，不能审批。", "S10", holds_if_rows=False)
+@rule("公示异议尚未经民主评议，不能审批。", "S10", holds_if_rows=False,
+      where=("录入民主评议", "publicity_appraisal_new"))
 def objections_appraised(case) -> QuerySet:
     """Publicity objections with no democratic appraisal recorded at or after them (none
     exactly when the last objection was appraised)."""

@@ -102,7 +102,8 @@ def available_actions(case: Case, user) -> list[dict]:
 
     Role, township and state decide whether a move is listed; conditions met by the action's
     own form (a reason, an amount) never hide it, and the other unmet conditions are listed
-    as `blocked_by` so the page can say what is still missing.
+    as `blocked_by` so the page can say what is still missing (`missing_steps`: each with
+    the page where it is done, `where`, when there is one).
     """
     result = []
     from cases.verification.relatives import conflict_message
@@ -113,12 +114,13 @@ def available_actions(case: Case, user) -> list[dict]:
             continue
         if any(getattr(c, "routing", False) and not c(case) for c in t.conditions):
             continue
-        missing = [c.message for c in t.conditions
-                   if not getattr(c, "from_input", False) and not c(case)]
+        failing = [c for c in t.conditions if not getattr(c, "from_input", False) and not c(case)]
+        steps = [{"message": c.message, "where": getattr(c, "where", None)} for c in failing]
         if conflict:
-            missing.insert(0, conflict)
+            steps.insert(0, {"message": conflict, "where": None})
         result.append({"name": t.name, "label": t.custom.get("label", t.name),
-                       "clauses": t.custom.get("clauses", []), "blocked_by": missing})
+                       "clauses": t.custom.get("clauses", []),
+                       "blocked_by": [s["message"] for s in steps], "missing_steps": steps})
     return result
 
 

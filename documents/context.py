@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.names import person_name
 from cases.models import (
     Appraisal,
     Case,
@@ -100,9 +101,7 @@ def _members(case: Case, on: dt.date) -> list[dict]:
 def _user(user) -> dict:
     if user is None:
         return {"name": "", "signature_src": ""}
-    # Chinese order: family name first (王晓燕), not Django's "first last".
-    name = (f"{user.last_name}{user.first_name}" or user.get_username()).strip()
-    return {"id": user.pk, "name": name, "signature_src": ""}
+    return {"id": user.pk, "name": person_name(user), "signature_src": ""}
 
 
 def _case(case: Case) -> dict:

@@ -91,7 +91,8 @@ def normalize_code(value: str) -> str:
 
 
 def verify_url(code: str) -> str:
-    """The public check page for `code`; absolute when `DOCUMENTS_PUBLIC_BASE_URL` is set."""
+    """The public check page for `code`, absolute on `DOCUMENTS_PUBLIC_BASE_URL` (required
+    with DEBUG off, `documents.checks`), for the QR code a phone scans on a paper notice."""
     base = getattr(settings, "DOCUMENTS_PUBLIC_BASE_URL", "").rstrip("/")
     return base + reverse("verify_document", args=[code])
 

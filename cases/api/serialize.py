@@ -9,6 +9,7 @@ from django.db.models import CharField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.names import person_name
 from cases.models import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.models.events import EVENT_LABELS
 from cases.sweep import at_risk_cutoffs, at_risk_q, breached_q
@@ -93,9 +94,7 @@ STATE_FILTERS = {
 # --- Trail and documents ----------------------------------------------------------------------
 
 def actor_name(user) -> str:
-    if user is None:
-        return "系统"
-    return f"{user.last_name}{user.first_name}" or user.username
+    return person_name(user, default="系统")
 
 
 def event(e) -> dict:

@@ -41,7 +41,7 @@ class Case(CaseWorkflow):
     )
     township = models.ForeignKey(
         Township, verbose_name="审批镇街", on_delete=models.PROTECT, related_name="cases",
-        help_text="审批权限下放至镇街(经开区)（S1）。",
+        help_text="依据规定，审批权限下放至镇街(经开区)。",
     )
     village = models.ForeignKey(
         Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="cases",

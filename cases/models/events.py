@@ -101,6 +101,13 @@ EVENT_LABELS = {
     "appraisal_scan_filed": "上传民主评议记录扫描件",
     "payee_account_changed": "收款账户变更（经分管领导确认）",
     "trail_sealed": "轨迹加密封存（此前事件按封存时的状态认证）",
+    "assessment_recorded": "计算保障金额",
+    "attachment_added": "上传申请材料",
+    "authorization_scan_attached": "上传核对授权书扫描件",
+    "delivery_receipt_attached": "上传送达回证",
+    "publicity_started": "公示开始",
+    "verification_requested": "发起核对查询",
+    "verification_results_received": "收到核对结果",
 }
 
 

@@ -9,12 +9,13 @@ import io
 
 from django.utils import timezone
 
+from accounts.names import person_name
 from cases.models import VerificationReport
 
 
 def viewer_name(user) -> str:
-    full = f"{user.last_name}{user.first_name}".strip()
-    return f"{full}（{user.get_username()}）" if full else user.get_username()
+    name = person_name(user)
+    return name if name == user.get_username() else f"{name}（{user.get_username()}）"
 
 
 def watermark(user, at: dt.datetime | None = None) -> str:

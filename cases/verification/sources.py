@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.names import person_name
 from cases.models import AssetKind, VerificationRequest, VerificationSource
 
 VS = VerificationSource
@@ -96,7 +97,7 @@ class PlatformFileSource(DataSource):
             ws.append(text_row(ws, [
                 r.number, r.person.name, r.person.id_number, r.get_source_display(), r.purpose,
                 r.authorization.signed_on.isoformat(),
-                r.requested_by.get_full_name() or r.requested_by.get_username(),
+                person_name(r.requested_by),
                 timezone.localtime(r.requested_at).strftime("%Y-%m-%d %H:%M"),
             ]))
         ws.oddHeader.center.text = watermark

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from cases import answers, rules, scoping, services
@@ -191,6 +192,23 @@ def _calculation_for_form(case: Case, action: str):
     return {"assessment": case.assessments.order_by("-version").first()}
 
 
+# Moves that undo the application: styled as a danger action, never as the page's main one.
+DANGER_ACTIONS = frozenset({"withdraw"})
+
+
+def _step_link(case: Case, step: dict) -> dict:
+    """What a blocked move still needs, with the address of the page where it is done."""
+    where = step.get("where")
+    if not where:
+        return {"message": step["message"], "label": "", "url": ""}
+    label, name = where
+    try:
+        url = reverse(name, args=[case.pk])
+    except NoReverseMatch:
+        url = reverse(name)
+    return {"message": step["message"], "label": label, "url": url}
+
+
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
                    evidence_forms=None, status: int = 200) -> HttpResponse:
     """The summary; `case_action` and `case_evidence` re-render it with a rejected form."""
@@ -200,13 +218,16 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
     people = _people(case, _questions(case, user=user, moves=True, refusal=True))
     _note_agreement(case, user)
     missing = _missing_authorizations(case, people)
-    actions = []
+    actions, blocked = [], []
     for item in services.available_actions(case, user):
         spec = ACTIONS.get(item["name"])
         if spec is None:
             continue
+        if item["blocked_by"]:
+            blocked.append({**item, "steps": [_step_link(case, s) for s in item["missing_steps"]]})
+            continue
         form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"])
-        actions.append({**item, "form": form,
+        actions.append({**item, "form": form, "danger": item["name"] in DANGER_ACTIONS,
                         "calculation": _calculation_for_form(case, item["name"])})
     evidence = dict(evidence_forms or {})
     if missing and case.status in (CaseStatus.RECEIVED, *OPEN_STATES) and \
@@ -224,6 +245,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "missing_authorizations": missing,
         "clocks": clock_rows(case),
         "actions": actions,
+        "blocked_actions": blocked,
         "evidence_forms": evidence,
         **_step_links(case, user),
     }, status=status)

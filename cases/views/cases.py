@@ -86,6 +86,9 @@ COUNT_CAP = 1_000
 STATUS_COUNTS_SECONDS = 60  # the state dropdown's counts read every case in scope: cached
 SEARCH_PEOPLE_LIMIT = 1000  # applicants matched by a name prefix before their cases are read
 ID_NUMBER_RE = re.compile(r"\d{15}|\d{17}[\dX]")
+# The tail of a case number as staff read it off a paper notice: "00017", "DB-00017" (three
+# characters at least, so that "1" does not find every tenth case).
+CASE_TAIL_RE = re.compile(r"[0-9A-Z-]{3,}")
 
 
 class CappedPaginator(Paginator):
@@ -130,14 +133,18 @@ def _status_counts(cases, scope_key: str) -> dict[str, int]:
 
 
 def _search(cases, q: str):
-    """Cases whose number starts with `q`, or whose applicant has ID number `q` or a name
-    starting with `q`. Applicants are found first (by index), then their cases."""
+    """Cases whose number starts or ends with `q`, or whose applicant has ID number `q` or a
+    name starting with `q`. Applicants are found first (by index), then their cases; the
+    number's tail is matched among the cases of the user's places (`cases` is scoped)."""
     if ID_NUMBER_RE.fullmatch(q.upper()):
         people = Person.objects.filter(id_number=q.upper())
     else:
         people = Person.objects.filter(name__startswith=q)
     applicant_ids = list(people.order_by().values_list("pk", flat=True)[:SEARCH_PEOPLE_LIMIT])
-    return cases.filter(Q(number__startswith=q.upper()) | Q(applicant_id__in=applicant_ids))
+    match = Q(number__startswith=q.upper()) | Q(applicant_id__in=applicant_ids)
+    if CASE_TAIL_RE.fullmatch(q.upper()) and not ID_NUMBER_RE.fullmatch(q.upper()):
+        match |= Q(number__endswith=q.upper())
+    return cases.filter(match)
 
 
 @require_GET

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from cases import scoping
 from cases.calendar import WorkCalendar, display_calendar
+from cases.deadline_state import time_left_label
 from cases.models import Deadline, DeadlineKind, DeadlineUnit, HomeVisit, VerificationReport
 from cases.notifications import unread_count
 from cases.permissions import Role
@@ -37,18 +38,8 @@ def _clock_row(deadline: Deadline, now: dt.datetime, cutoffs, calendar: WorkCale
         state, label = "at_risk", "临期"
     else:
         state, label = "ok", "计时中"
-    if deadline.unit == DeadlineUnit.HOUR:
-        hours = (deadline.due_at - now).total_seconds() / 3600
-        left = f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
-    elif deadline.unit == DeadlineUnit.DAY:
-        days = (timezone.localdate(deadline.due_at) - timezone.localdate(now)).days
-        left = f"剩余{days}天" if days >= 0 else f"已超{-days}天"
-    else:
-        today, due_day = timezone.localdate(now), timezone.localdate(deadline.due_at)
-        if due_day >= today:
-            left = f"剩余{calendar.count_workdays(today, due_day, provisional=True)}个工作日"
-        else:
-            left = f"已超{calendar.count_workdays(due_day, today, provisional=True)}个工作日"
+    left = time_left_label(deadline, now, lambda a, b: calendar.count_workdays(
+        a, b, provisional=True))
     return {"deadline": deadline, "case": deadline.case, "state": state, "state_label": label,
             "left": left}
 

@@ -28,13 +28,12 @@ from django.views.decorators.http import require_GET
 
 from cases import scoping, search, services
 from cases.calendar import WorkCalendar, display_calendar
-from cases.deadline_state import clock_rows, clock_state
+from cases.deadline_state import clock_rows, clock_state, time_left_label
 from cases.errors import CaseActionError
 from cases.models import (
     Deadline,
     DeadlineKind,
     DeadlineStatus,
-    DeadlineUnit,
     OrgChange,
     Township,
     Village,
@@ -61,13 +60,7 @@ class _Workdays:
 
 
 def _left_label(deadline: Deadline, now: dt.datetime, workdays: _Workdays) -> str:
-    if deadline.unit == DeadlineUnit.HOUR:
-        hours = (deadline.due_at - now).total_seconds() / 3600
-        return f"剩余{hours:.1f}小时" if hours >= 0 else f"已超{-hours:.1f}小时"
-    today, due_day = timezone.localdate(now), timezone.localdate(deadline.due_at)
-    if due_day >= today:
-        return f"剩余{workdays.count(today, due_day)}个工作日"
-    return f"已超{workdays.count(due_day, today)}个工作日"
+    return time_left_label(deadline, now, workdays.count)
 
 
 # The list counts at most this many clocks; the state counts of a larger scope are cached.

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.names import person_name
 from cases import payee, scoping
 from cases import permissions as perms
 from cases.audit_access import log_access
@@ -20,9 +21,7 @@ from cases.permissions import Role
 
 
 def staff_name(user) -> str:
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.username
+    return person_name(user)
 
 
 def rows_of(changes) -> list[dict]:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.names import person_name
 from cases import scoping, search
 from cases.audit_access import log_access
 from cases.errors import CaseActionError
@@ -376,8 +377,7 @@ def relatives_page(request: HttpRequest) -> HttpResponse:
         townships = Township.objects.filter(pk__in=villages.values("township_id"))
     form = RelativeForm(request.POST or None, townships=townships,
                         villages=villages if villages.exists() else Village.objects.none(),
-                        initial={"staff_name": f"{user.last_name}{user.first_name}"
-                                 or user.get_username(),
+                        initial={"staff_name": person_name(user),
                                  "township": townships.first()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -32,8 +32,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lanshan-aid@localhos
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # The public address of the site, printed in the QR code on every issued notice so that a
-# paper notice can be checked (e.g. https://jiuzhu.lanshan.gov.cn). Empty: a relative link.
-DOCUMENTS_PUBLIC_BASE_URL = env.str("DOCUMENTS_PUBLIC_BASE_URL", default="")
+# paper notice can be checked (e.g. https://jiuzhu.lanshan.gov.cn). Required when DEBUG is off
+# (system check documents.E001); the demo defaults to its own address.
+DOCUMENTS_PUBLIC_BASE_URL = env.str("DOCUMENTS_PUBLIC_BASE_URL",
+                                    default="http://127.0.0.1:8000" if DEBUG else "")
 # Security (docs/security.md). HTTPS: redirect to https, secure cookies and HSTS; on by default
 # whenever DEBUG is off. Off only where TLS is not in place yet, which 等保 does not allow.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
@@ -129,6 +131,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cases.context_processors.workspace",
             ],
+            # Filters on every template: person_name (姓名 order), basis (a rule in words).
+            "builtins": ["accounts.templatetags.people", "cases.templatetags.wording"],
         },
     },
 ]

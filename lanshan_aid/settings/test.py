@@ -24,6 +24,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Base reads these with DEBUG's demo default; the suite runs as production would.
 VERIFICATION_SIMULATED_SOURCE = env.bool("VERIFICATION_SIMULATED_SOURCE", default=False)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DOCUMENTS_PUBLIC_BASE_URL = "https://jiuzhu.lanshan.example"
 # Each test process uploads into a folder of its own, removed when the process ends.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lanshan-aid-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

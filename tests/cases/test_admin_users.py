@@ -32,3 +32,10 @@ def test_admin_assigns_townships_and_villages(client, superuser, township_a, tow
     client.post(url, data)
     user = type(user).objects.get(pk=user.pk)
     assert set(scoping.townships_for(user)) == {township_b}
+
+
+def test_the_user_list_shows_names_in_chinese_order(client, superuser):
+    make_user("clerk_zhang_lx", None, last_name="张", first_name="立新")
+    client.force_login(superuser)
+    html = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert "张立新" in html and "立新 张" not in html

@@ -66,3 +66,19 @@ def test_the_demos_proposals_rest_on_calculations_and_one_is_overridden():
     (flagged,) = proposed.filter(amount_overridden=True)
     assert flagged.status == CaseStatus.AWAITING_SIGN_OFF and flagged.override_reason
     assert flagged.events.filter(action="amount_override").exists()
+
+
+def test_seed_demo_computes_the_dashboard(settings):
+    """The demo opens on real dashboard figures, not zeros until someone refreshes."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from oversight.models import TownshipMonthStat
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "全区总览统计已更新" in out.getvalue()
+    applications = sum(TownshipMonthStat.objects.values_list("applications", flat=True))
+    assert applications > 0

@@ -31,6 +31,7 @@ def production_env(**overrides) -> dict[str, str]:
         "ID_HASH_KEY": secrets.token_urlsafe(40),
         "AUDIT_HMAC_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "aid.lanshan.example",
+        "DOCUMENTS_PUBLIC_BASE_URL": "https://aid.lanshan.example",
         "VAR_DIR": str(Path(settings.MEDIA_ROOT).parent / "deploy-check-var"),
     })
     env.update(overrides)
