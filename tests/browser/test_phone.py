@@ -64,7 +64,7 @@ def _fill_visit(page, *, conclusion: str) -> None:
     page.fill("#id_conclusion", conclusion)
 
 
-@pytest.mark.clause("S4", "S20")
+@pytest.mark.clause("S4")
 def test_the_assistant_pages_fit_a_360_px_phone_with_a_compact_header(
         journey, village_a, clerk_a, verifier_a, leader_a, assistant_a):
     expect = _expect()
@@ -183,3 +183,42 @@ def test_visits_saved_offline_wait_on_the_phone_and_arrive_once_when_the_network
     expect(phone.locator("#outbox")).to_be_hidden()
     assert HomeVisit.objects.filter(case=case).count() == 1
     assert visit.photos.count() == 1
+
+
+@pytest.mark.clause("S4")
+@submits("home_visit_new")
+def test_a_visit_whose_answer_was_lost_is_sent_again_and_recorded_once(
+        journey, village_a, clerk_a, verifier_a, leader_a, assistant_a):
+    expect = _expect()
+    case = _waiting_for_a_visit(village_a, clerk_a, verifier_a, leader_a)
+    phone = journey.page_as(assistant_a, viewport=PHONE_360, mobile=True)
+    phone.goto(journey.url("/assistant/"))
+    expect(phone.locator("html")).to_have_attribute("data-offline-ready", "1")
+    phone.context.set_offline(True)
+    phone.goto(journey.url(f"/cases/{case.pk}/home-visit/"))
+    _fill_visit(phone, conclusion="答复丢失的一条。")
+    phone.locator("button[type=submit]").click()
+    expect(phone.locator("#outbox-count")).to_have_text("待上传 1 条")
+
+    # The first send reaches the server, but its answer never reaches the phone.
+    lost = []
+
+    def lose_the_answer(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()
+            lost.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.fallback()
+
+    phone.route(f"**/cases/{case.pk}/home-visit/", lose_the_answer)
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.locator("#outbox-list li.waiting")).to_contain_text("网络不通")
+    assert lost and HomeVisit.objects.filter(case=case).count() == 1
+
+    # Sent again with the same id: "already received", and the phone lets it go.
+    phone.get_by_role("button", name="立即上传").click()
+    expect(phone.locator("#outbox")).to_be_hidden()
+    assert HomeVisit.objects.filter(case=case).count() == 1
+    assert HomeVisit.objects.get(case=case).conclusion == "答复丢失的一条。"

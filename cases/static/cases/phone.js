@@ -61,7 +61,12 @@
       });
     });
   }
-  function allVisits() { return withStore("readonly", function (s) { return s.getAll(); }); }
+  // Oldest first: visits are sent, and refused, in the order they were saved.
+  function allVisits() {
+    return withStore("readonly", function (s) { return s.getAll(); }).then(function (all) {
+      return (all || []).sort(function (a, b) { return a.savedAt < b.savedAt ? -1 : 1; });
+    });
+  }
   function putVisit(v) { return withStore("readwrite", function (s) { return s.put(v); }); }
   function dropVisit(id) { return withStore("readwrite", function (s) { return s.delete(id); }); }
 
@@ -84,7 +89,6 @@
   function render() {
     if (!box) { return Promise.resolve(); }
     return allVisits().then(function (visits) {
-      visits.sort(function (a, b) { return a.savedAt < b.savedAt ? -1 : 1; });
       var waiting = visits.filter(function (v) { return !v.refused; });
       var refused = visits.filter(function (v) { return v.refused; });
       document.getElementById("outbox-count").textContent = "待上传 " + waiting.length + " 条";

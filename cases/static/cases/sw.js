@@ -65,7 +65,9 @@ function fromNetwork(request, path) {
       if (LOGIN.test(new URL(response.url).pathname)) { forgetPages(); }
       return response;
     }
-    if (response.ok && response.type === "basic" && keptPage(path)) {
+    // Only the plain address is kept: 我的村居?saved=… carries a one-time message.
+    if (response.ok && response.type === "basic" && keptPage(path) &&
+        !new URL(request.url).search) {
       var copy = response.clone();
       caches.open(PAGE_CACHE).then(function (cache) { cache.put(path, copy); });
     }
