@@ -168,6 +168,7 @@ def test_visits_saved_offline_wait_on_the_phone_and_arrive_once_when_the_network
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("已录入入户调查")
     expect(phone.locator("#outbox-refused")).to_have_text("未能上传 1 条")
+    expect(phone.locator("#outbox-send")).to_be_hidden()  # nothing left to send
     journey.shot(phone, "online-one-refused")
 
     visit = HomeVisit.objects.get(case=case)

@@ -105,7 +105,9 @@
         li.appendChild(title);
         var sub = document.createElement("span");
         sub.className = "sub";
-        sub.textContent = v.visitedOn + "调查 · 照片" + v.photos.length + "张" +
+        var ymd = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v.visitedOn || "");
+        sub.textContent = (ymd ? ymd[1] + "年" + Number(ymd[2]) + "月" + Number(ymd[3]) + "日"
+                                : v.visitedOn) + "调查 · 照片" + v.photos.length + "张" +
           (v.refused ? "" : " · 待上传");
         li.appendChild(sub);
         if (v.message) {
@@ -173,7 +175,8 @@
   }
 
   function sendAll() {
-    if (sending || !navigator.onLine) { return Promise.resolve(); }
+    if (!navigator.onLine) { say("无网络，联网后自动上传。"); return Promise.resolve(); }
+    if (sending) { return Promise.resolve(); }
     sending = true;
     say("正在上传…");
     return allVisits().then(function (visits) {
