@@ -223,3 +223,13 @@ def test_a_visit_whose_answer_was_lost_is_sent_again_and_recorded_once(
     expect(phone.locator("#outbox")).to_be_hidden()
     assert HomeVisit.objects.filter(case=case).count() == 1
     assert HomeVisit.objects.get(case=case).conclusion == "答复丢失的一条。"
+
+    # The login page (where signing out lands) drops the pages kept for offline use.
+    kept = "caches.keys().then(k => k.filter(n => n.startsWith('lanshan-phone-pages-')))"
+    assert phone.evaluate(kept)
+    phone.goto(journey.url("/login/"))
+    for _ in range(50):
+        if not phone.evaluate(kept):
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate(kept) == []
