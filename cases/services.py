@@ -9,6 +9,7 @@ Views, the admin, Celery tasks and commands call these; never the model's transi
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -468,7 +469,9 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
                       housing_condition: str = "", durable_goods: str = "",
                       vehicles: str = "", member_conditions: Iterable[dict] = (),
                       income_sources: str = "", recommendation: str = "",
-                      conclusion: str = "", photos: Iterable = ()) -> HomeVisit:
+                      conclusion: str = "", photos: Iterable = (),
+                      client_id: uuid.UUID | None = None,
+                      seen_visit: int | None = None) -> HomeVisit:
     """Record a 入户调查 (S4): at least two investigators, and what they saw.
 
     Args:
@@ -480,16 +483,33 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
         recommendation: a `HomeVisit.Recommendation` value; `conclusion` its reasons.
         photos: uploaded images; each is checked, re-encoded and kept with its hash.
         findings: a free summary; composed from the fields above when left blank.
+        client_id: the id a phone gave a visit it kept while offline. A second send with
+            the same id (the answer to the first was lost) is refused with the code
+            ``already_received`` and records nothing, so one visit is never stored twice.
+        seen_visit: the newest visit of the case (its pk, 0 for none) when the form was
+            opened. A visit recorded since then means two people wrote up the same house —
+            a phone that kept its visit offline for hours, or two visits queued for one
+            case — so this one is refused with the code ``visited_since`` for the person
+            to compare, instead of silently adding a second account of the household.
     """
     from cases.models import HealthStatus, HomeVisitPhoto, LabourCapacity
     from cases.verification.files import process_photo
 
     case = _lock(case)
     _require(perms.can_record_home_visit(case, by))
+    if client_id is not None and case.home_visits.filter(client_id=client_id).exists():
+        raise CaseActionError("already_received", "该条入户调查已上传，无需重复上传。")
     _refuse_relative_conflict(case, by)
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.RECHECK):
         raise CaseActionError("not_allowed",
                               f"案件当前状态为“{_state_label(case.status)}”，不能录入入户调查。")
+    if seen_visit is not None:
+        newer = case.home_visits.filter(pk__gt=seen_visit).order_by("-pk").first()
+        if newer is not None:
+            raise CaseActionError(
+                "visited_since",
+                f"该案件在本条填写后已录入入户调查（{fmt_date(newer.visited_on)}，"
+                f"{'、'.join(newer.investigators)}），本条未保存。请核对后删除本条。")
     names = [n.strip() for n in investigators if n and n.strip()]
     if len(set(names)) < 2:
         raise CaseActionError("investigators",
@@ -527,7 +547,8 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
         recorded_by=by, members_present=present, housing_type=housing_type,
         housing_area=housing_area, housing_condition=housing_condition,
         durable_goods=durable_goods, vehicles=vehicles, member_conditions=conditions,
-        income_sources=income_sources, recommendation=recommendation, conclusion=conclusion)
+        income_sources=income_sources, recommendation=recommendation, conclusion=conclusion,
+        client_id=client_id)
     for content, sha, width, height in photo_files:
         photo = HomeVisitPhoto(visit=visit, sha256=sha, width=width, height=height,
                                uploaded_by=by)

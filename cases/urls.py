@@ -91,6 +91,7 @@ from cases.views import assistant  # noqa: E402
 
 urlpatterns += [
     path("assistant/", assistant.assistant_home, name="assistant_home"),
+    path("sw.js", assistant.service_worker, name="service_worker"),
 ]
 
 # The window clerk's workspace and the three-screen acceptance flow (S15).

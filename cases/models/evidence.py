@@ -114,6 +114,9 @@ class HomeVisit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
                                     on_delete=models.PROTECT)
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+    # Made by the phone for a visit it keeps while offline: a resend after a lost answer
+    # carries the same id and is recognised instead of recorded twice.
+    client_id = models.UUIDField("本机编号", null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = "入户调查"

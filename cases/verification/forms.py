@@ -263,6 +263,10 @@ class HomeVisitForm(forms.Form):
     recommendation = forms.ChoiceField(label="调查意见", choices=HomeVisit.Recommendation.choices,
                                        widget=forms.RadioSelect)
     conclusion = forms.CharField(label="调查结论", widget=forms.Textarea(attrs={"rows": 3}))
+    # Set by the page and its script: the newest visit of the case when the form was opened,
+    # and the id the phone gives a visit it keeps offline (`services.home_visit_record`).
+    seen_visit = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -310,4 +314,5 @@ class HomeVisitForm(forms.Form):
             "income_sources": d.get("income_sources", ""),
             "recommendation": d["recommendation"], "conclusion": d["conclusion"],
             "photos": d.get("photos") or [],
+            "seen_visit": d.get("seen_visit"), "client_id": d.get("client_id"),
         }

@@ -9,6 +9,8 @@ and each list is capped so the page stays small.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +29,7 @@ from publicity.models import PublicityBatch
 LIST_LIMIT = 20
 # States in which a home visit is recorded (核对与入户调查, and during a recheck).
 VISIT_STATES = (CaseStatus.INVESTIGATING, CaseStatus.RECHECK)
+SERVICE_WORKER = Path(__file__).resolve().parent.parent / "static" / "cases" / "sw.js"
 
 
 def visits_to_do(village_ids: list[int]):
@@ -83,4 +86,25 @@ def assistant_home(request: HttpRequest) -> HttpResponse:
         "boards": boards, "boards_more": boards_more,
         "on_display": on_display, "on_display_more": on_display_more,
         "now": now,
+        # The case whose visit was just saved: the page drops its draft from the phone.
+        "saved_case": _saved_case(request),
     })
+
+
+def _saved_case(request: HttpRequest) -> int | None:
+    raw = request.GET.get("saved", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The phone's service worker (`cases/static/cases/sw.js`), served at the site root so
+    its scope covers 我的村居 and the home-visit pages (a script under /static/ could only
+    control /static/). Like every page it needs a login: it is registered from signed-in
+    pages, and an update check after the session ended is redirected to the login page,
+    which the browser counts as a failed update and keeps the worker it has."""
+    body = SERVICE_WORKER.read_bytes()
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

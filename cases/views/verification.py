@@ -31,6 +31,7 @@ from cases.models import (
     Case,
     HomeVisitPhoto,
     Person,
+    StaffPost,
     VerificationReport,
     VerificationRequest,
 )
@@ -375,10 +376,16 @@ def relatives_page(request: HttpRequest) -> HttpResponse:
     villages = scoping.villages_for(user)
     if not townships.exists() and villages.exists():
         townships = Township.objects.filter(pk__in=villages.values("township_id"))
+    initial = {"staff_name": person_name(user),
+               "township": townships.first()}
+    if scoping.has_role(user, Role.ASSISTANT):
+        # An assistant declares for the post and village they work in (S20).
+        own = scoping.villages_for(user).order_by("code").first()
+        initial.update(post=StaffPost.ASSISTANT, village=own,
+                       township=own.township if own else initial["township"])
     form = RelativeForm(request.POST or None, townships=townships,
                         villages=villages if villages.exists() else Village.objects.none(),
-                        initial={"staff_name": person_name(user),
-                                 "township": townships.first()})
+                        initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

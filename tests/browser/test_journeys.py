@@ -133,8 +133,8 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         phone.evaluate("window.scrollTo(0, 0)")
         journey.shot(phone, "assistant-home-visit", docs="phone-home-visit.png")
         phone.locator("button[type=submit]").click()
-        phone.wait_for_url(journey.url(f"/cases/{case.pk}/home-visit/done/"))
-        expect(phone.locator("h1")).to_have_text("入户调查已保存")
+        phone.wait_for_url(journey.url(f"/assistant/?saved={case.pk}"))
+        expect(phone.locator(".messages")).to_contain_text("入户调查已保存")
         visit = HomeVisit.objects.get(case=case)
         assert visit.recorded_by == assistant_a
         assert visit.investigators == ["王强", "李娜"]

@@ -168,7 +168,7 @@ def test_visits_and_objections_on_a_360_px_phone_and_their_handling_on_a_pc(
         phone.check("input[name=recommendation][value=eligible]")
         phone.fill("#id_conclusion", "家庭人均收入低于当地低保标准。")
         phone.locator("button[type=submit]").click()
-        phone.wait_for_url(journey.url(f"/cases/{visiting.pk}/home-visit/done/"))
+        phone.wait_for_url(journey.url(f"/assistant/?saved={visiting.pk}"))
 
         # 2. An objection a villager made in person, registered on the phone.
         phone.goto(journey.url(f"/publicity/cases/{posted.pk}/objection/"))

@@ -64,7 +64,7 @@ def test_member_counts_are_those_of_each_row(client, clerk_a, spread):
     client.force_login(clerk_a)
     response = client.get(reverse("home"))
     rows = re.findall(r'href="/households/\d+/".*?</tr>', response.content.decode(), re.S)
-    counts = {int(pk): re.findall(r"<td>(\d+)</td>", row) for pk, row in
+    counts = {int(pk): re.findall(r"<td data-label=\"人口\">(\d+)</td>", row) for pk, row in
               zip(listed_ids(response), rows, strict=True)}
     for h in made:
         expected = h.memberships.filter(ended_on__isnull=True).count()

@@ -262,6 +262,8 @@ ENTRIES: dict[str, E] = {
     "export_job_progress": E("export_job", get="200: clerk; 404: *", post=405),
     "export_job_download": E("export_job", get="200: clerk; 404: *", post=405),
     "assistant_home": E(None, get="200: assistant assistant:other; 403: *", post=405),
+    # The phone's service worker: a static script served at the site root for its scope.
+    "service_worker": E(None, get="200: *", post=405),
     # Township workspaces, the acceptance flow, the district's oversight (S1).
     "bureau_dashboard": E(None, get="200: bureau superuser; 403: *", post=405),
     "bureau_dashboard_excel": E(None, get="200: bureau superuser; 403: *", post=405),

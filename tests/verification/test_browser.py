@@ -92,9 +92,11 @@ def test_the_assistant_records_a_home_visit_with_a_photo_on_a_phone(
         page.check("input[name=recommendation][value=eligible]")
         page.fill("#id_conclusion", "家庭人均收入低于当地低保标准，住房简陋。")
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/cases/{case.pk}/home-visit/done/", timeout=20000)
-        expect(page.locator("h1")).to_have_text("入户调查已保存")
-        expect(page.locator(".thumbs img")).to_have_count(1)
+        # Saved: back to 我的村居 for the next house.
+        page.wait_for_url(f"{live_server.url}/assistant/?saved={case.pk}", timeout=20000)
+        expect(page.locator("h1")).to_have_text("我的村居")
+        expect(page.locator(".messages")).to_contain_text("入户调查已保存")
+        expect(page.locator(".messages")).to_contain_text("照片1张")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         context.close()
         browser.close()

@@ -84,7 +84,7 @@ def test_the_assistant_records_a_visit_on_the_phone_page(case_a, assistant_a, cl
         data[f"labour_{p.pk}"] = "none"
     response = client.post(url, data)
     assert response.status_code == 302
-    assert response["Location"] == reverse("home_visit_done", args=[case_a.pk])
+    assert response["Location"] == f"{reverse('assistant_home')}?saved={case_a.pk}"
     visit = HomeVisit.objects.filter(case=case_a).order_by("-id").first()
     assert visit.recorded_by == assistant_a and visit.photos.count() == 1
     photo = visit.photos.get()
