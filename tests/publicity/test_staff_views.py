@@ -140,6 +140,8 @@ def test_the_assistant_confirms_posting_on_the_sheet_page(unposted_entry, assist
     assert response.status_code == 302
     photo = client.get(reverse("publicity_batch_photo", args=[unposted_entry.batch_id]))
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo["Cache-Control"] == "private, no-store"  # like every other personal file
+    assert photo["X-Content-Type-Options"] == "nosniff"
     assert files.SECRET_MAKE.encode() not in b"".join(photo.streaming_content)
 
 
@@ -231,6 +233,7 @@ def test_the_appraisal_form_records_the_meeting_and_its_signed_scan(village_a, s
     scan_url = reverse("publicity_appraisal_scan", args=[appraisal.publicity_record.pk])
     scan = client.get(scan_url)
     assert scan.status_code == 200 and scan["Content-Type"] == "application/pdf"
+    assert scan["Cache-Control"] == "private, no-store"  # like every other personal file
 
 
 def test_the_appraisal_scan_is_404_outside_the_township(village_a, staff_a, clerk_a,
