@@ -106,6 +106,13 @@ urlpatterns += [
     path("accept/done/<int:pk>/", acceptance.accept_done, name="accept_done"),
 ]
 
+# 急难求助 at the window (S11): the household screen above, then the report.
+from cases.views import emergency  # noqa: E402
+
+urlpatterns += [
+    path("emergency/report/", emergency.emergency_report, name="emergency_report"),
+]
+
 # The landing page after signing in: each role's workspace.
 from cases.views import start  # noqa: E402
 

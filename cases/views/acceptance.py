@@ -99,7 +99,14 @@ def _place(village: Village) -> str:
 
 
 def _start_draft(request, **data) -> None:
-    request.session[DRAFT_KEY] = {"token": uuid.uuid4().hex, **data}
+    emergency = request.POST.get("emergency") == "1"
+    request.session[DRAFT_KEY] = {"token": uuid.uuid4().hex, "emergency": emergency, **data}
+
+
+def _next_screen(request):
+    """Screen 2 of the flow the draft was started for: the application, or the emergency
+    report (急难求助, S11: the same household screen, then the report)."""
+    return redirect("emergency_report" if _draft(request).get("emergency") else "accept_case")
 
 
 def _draft(request) -> dict | None:
@@ -142,7 +149,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 raise PermissionDenied("无效的家庭。")
             household = _household(user, int(existing))
             _start_draft(request, household=household.pk)
-            return redirect("accept_case")
+            return _next_screen(request)
         if request.POST.get("head_id", "").strip():
             if lookup.is_valid():
                 number = lookup.cleaned_data["head_id"]
@@ -150,7 +157,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 household = _find_by_head(user, number)
                 if household is not None:
                     _start_draft(request, household=household.pk)
-                    return redirect("accept_case")
+                    return _next_screen(request)
                 lookup.add_error("head_id", "您的受理范围内没有以该身份证号码为户主的家庭，"
                                             "请在下方登记新家庭。")
             form = HouseholdForm(villages=villages)
@@ -169,7 +176,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 formset._non_form_errors = formset.error_class(exc.messages)
             else:
                 _start_draft(request, new=data, members=members)
-                return redirect("accept_case")
+                return _next_screen(request)
         status = 400
     else:
         status = 200
@@ -179,15 +186,18 @@ def accept_start(request: HttpRequest) -> HttpResponse:
         if request.GET.get("household", "").isdigit():
             chosen = _household(user, int(request.GET["household"]))
             log_access(request, AccessLog.Action.VIEW, "household", chosen.pk, detail="受理")
-        elif draft and draft.get("new") and request.GET.get("back"):
+        elif draft and draft.get("new") and request.GET.get("back") and (
+                bool(draft.get("emergency")) == (request.GET.get("emergency") == "1")):
             initial = {"village": draft["new"]["village"],
                        **{k: draft["new"].get(k, "") for k in HOUSEHOLD_FIELDS}}
             members = draft["members"]
         form = HouseholdForm(initial=initial, villages=villages)
         formset = MemberFormSet(initial=members, prefix="m")
+    emergency = (request.POST if request.method == "POST" else request.GET).get("emergency") == "1"
     return render(request, "cases/acceptance/household.html", {
         "lookup": lookup, "form": form, "formset": formset, "chosen": chosen,
         "chosen_members": chosen.current_members() if chosen else [], "step": 1,
+        "emergency": emergency,
     }, status=status)
 
 

@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cases import answers, rules, scoping, services
+from cases import answers, emergency, rules, scoping, services
 from cases import forms_case as f
 from cases.audit_access import log_access
 from cases.deadline_state import clock_rows
@@ -205,7 +205,9 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         spec = ACTIONS.get(item["name"])
         if spec is None:
             continue
-        form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"])
+        initial = spec.form.initial_for(case) if hasattr(spec.form, "initial_for") else None
+        form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"],
+                                                                      initial=initial)
         actions.append({**item, "form": form,
                         "calculation": _calculation_for_form(case, item["name"])})
     evidence = dict(evidence_forms or {})
@@ -223,6 +225,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "members": [p for p in people if p.is_member],
         "missing_authorizations": missing,
         "clocks": clock_rows(case),
+        "next_step": emergency.next_step(case),
         "actions": actions,
         "evidence_forms": evidence,
         **_step_links(case, user),

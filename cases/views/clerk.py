@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from cases import scoping
 from cases.calendar import WorkCalendar, display_calendar
+from cases.emergency import EMERGENCY_GROUPS, NEXT_STEPS
 from cases.models import Deadline, DeadlineKind, DeadlineUnit, HomeVisit, VerificationReport
 from cases.notifications import unread_count
 from cases.permissions import Role
@@ -83,6 +84,26 @@ def _waiting(cases, now: dt.datetime) -> list[dict]:
     return out
 
 
+def emergency_waiting(cases, now: dt.datetime, *, calendar: WorkCalendar | None = None
+                      ) -> list[dict]:
+    """The emergencies of `cases` on their running clocks (S11), due first, each with its
+    remaining time: reported and waiting for aid (24 hours), aided and waiting for the
+    registration (5 working days). Shared by the clerk's 待我处理 and the leader's queue."""
+    calendar = calendar or display_calendar()
+    cutoffs = at_risk_cutoffs(now, calendar=calendar)
+    out = []
+    for code, title, status, kind in EMERGENCY_GROUPS:
+        clocks = list(Deadline.objects.filter(running_q(), kind=kind,
+                                              case__in=cases.filter(status=status))
+                      .select_related("case__applicant", "case__village")
+                      .order_by("due_at", "pk")[:LIST_LIMIT + 1])
+        out.append({"code": code, "title": title, "status": status.value,
+                    "hint": NEXT_STEPS[status].text,
+                    "rows": [_clock_row(d, now, cutoffs, calendar) for d in clocks[:LIST_LIMIT]],
+                    "more": len(clocks) > LIST_LIMIT})
+    return out
+
+
 @require_GET
 def clerk_home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -106,6 +127,7 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
         "open_total": sum(counts.values()),
         "clocks": [_clock_row(d, now, cutoffs, calendar) for d in clocks],
         "waiting": _waiting(cases, now),
+        "emergencies": emergency_waiting(cases, now, calendar=calendar),
         "unread": unread_count(user),
         "limit": LIST_LIMIT,
         "now": now,
