@@ -21,7 +21,7 @@ from pypdf import PdfWriter
 
 from cases.models import Case, Household, Person
 from cases.workflow import AUTHORIZATION_KINDS
-from documents.context import build_context, freeze
+from documents.context import DocumentDataError, build_context, freeze
 from documents.kinds import BUNDLE_KINDS, DocumentKind
 from documents.models import IssuedDocument
 from documents.render import render_pdf
@@ -84,8 +84,10 @@ def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: st
             household = household_save(household=unsaved, members=members, by=by,
                                         source=PersonChange.Source.ACCEPTANCE)
         household = Household.objects.select_related("village__township").get(pk=household.pk)
-        applicant = next(m.person for m in household.current_members()
-                         if m.person.id_number == applicant_id_number)
+        applicant = next((m.person for m in household.current_members()
+                          if m.person.id_number == applicant_id_number), None)
+        if applicant is None:
+            raise DocumentDataError("申请人已不是该家庭的在册成员，请返回第一步重新选择家庭。")
         case = Case(number=f"{DRAFT_NUMBER}-{uuid.uuid4().hex[:16]}", kind=kind,
                     household=household, applicant=applicant,
                     township=household.village.township, village=household.village,

@@ -327,17 +327,26 @@ def _save_application(request, draft: dict, form: AcceptanceCaseForm) -> None:
 def _bundle_response(request, draft: dict, household, members) -> HttpResponse:
     """The bundle to sign, rendered from the draft: nothing saved, numbered or started."""
     from documents.bundle import draft_bundle_pdf
+    from documents.context import DocumentDataError
 
     application = draft["application"]
     applicant = next((m for m in members if m.key == application["applicant"]), None)
     if applicant is None:
         raise PermissionDenied("申请人不在该家庭中。")
-    content = draft_bundle_pdf(
-        by=request.user, household=household,
-        new_household=None if household is not None else (
-            _new_household(request.user, draft["new"]), draft["members"]),
-        applicant_id_number=applicant.id_number, kind=application["kind"],
-        hardship=application["hardship"], agent=application.get("agent"))
+    try:
+        content = draft_bundle_pdf(
+            by=request.user, household=household,
+            new_household=None if household is not None else (
+                _new_household(request.user, draft["new"]), draft["members"]),
+            applicant_id_number=applicant.id_number, kind=application["kind"],
+            hardship=application["hardship"], agent=application.get("agent"))
+    except ValidationError as exc:  # the household changed since screen 1 (HouseholdError)
+        messages.error(request, "家庭成员信息在第一步之后有变动，请返回第一步重新核对："
+                       + "；".join(exc.messages))
+        return redirect("accept_case")
+    except DocumentDataError as exc:
+        messages.error(request, str(exc))
+        return redirect("accept_case")
     log_access(request, AccessLog.Action.PRINT, "acceptance_bundle",
                household.pk if household is not None else "", detail="受理前打印待签字材料")
     response = HttpResponse(content, content_type="application/pdf")

@@ -250,6 +250,23 @@ def test_the_bundle_prints_from_the_draft_before_anything_is_saved(client, clerk
     assert not Case.objects.exists()
 
 
+def test_a_household_changed_since_screen_one_prints_nothing_and_says_why(
+        client, clerk_a, village_a):
+    """Someone else registered the head in another household meanwhile: the bundle's dry run
+    refuses it with the reason, on screen 2, and nothing is saved."""
+    from tests.factories import HouseholdFactory, PersonFactory
+
+    client.force_login(clerk_a)
+    client.post(START, new_household_post(village_a))
+    HouseholdFactory(village=village_a, members=[PersonFactory(
+        name="赵德明", id_number=HEAD_ID, birth_date=dt.date(1968, 3, 14))])
+    before = _counts()
+    response = client.post(CASE, {**case_post(client), "print": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == CASE
+    assert "家庭成员信息在第一步之后有变动" in response.content.decode()
+    assert _counts() == before
+
+
 def test_a_delegate_needs_name_id_number_and_relation(client, clerk_a, village_a):
     client.force_login(clerk_a)
     client.post(START, new_household_post(village_a))
