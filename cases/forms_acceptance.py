@@ -1,8 +1,9 @@
 """Forms of the three-screen acceptance flow (S15 最多跑一次). Every message is in Chinese.
 
 Screen 1 reuses `cases.forms.HouseholdForm` and `MemberFormSet`; this module adds the look-up
-of an existing household by the head's ID number and the case form of screen 2 (kind,
-stated hardship, materials checklist, each adult's signed verification authorization).
+of an existing household by the head's ID number, the application form of screen 2 (kind,
+stated hardship, materials checklist, a delegate) and the signed-pages form of screen 3 (each
+adult's signed verification authorization, uploaded and matched to its person).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from cases import idnumber
 from cases.forms import IdNumberField
-from cases.workflow import AUTHORIZATION_KINDS, CaseKind
+from cases.workflow import CaseKind
 from documents.materials import MATERIALS
 
 # The kinds a window clerk accepts here; an emergency (急难型) is reported, not accepted (S11).
@@ -73,7 +74,8 @@ class HouseholdLookupForm(forms.Form):
 
 
 class AcceptanceCaseForm(forms.Form):
-    """Screen 2: what is applied for, why, what was handed over, who signed the authorization."""
+    """Screen 2: what is applied for, why, what was handed over, and who acts for the applicant
+    (a delegate: the bundle then carries a 委托授权书)."""
 
     kind = forms.ChoiceField(label="救助类别", choices=ACCEPT_KINDS,
                              widget=forms.RadioSelect)
@@ -82,26 +84,84 @@ class AcceptanceCaseForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 3}))
     materials = forms.MultipleChoiceField(label="窗口已收取或核验的材料", required=False,
                                           widget=forms.CheckboxSelectMultiple)
-    signed_on = forms.DateField(label="授权书签署日期", initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"},
-                                                       format="%Y-%m-%d"))
+    agent_name = forms.CharField(label="受托人姓名", max_length=40, required=False)
+    agent_id_number = IdNumberField(label="受托人公民身份号码", required=False)
+    agent_relation = forms.CharField(label="与委托人关系", max_length=20, required=False)
+    agent_phone = forms.CharField(label="受托人联系电话", max_length=20, required=False)
+
+    AGENT_FIELDS = ("agent_name", "agent_id_number", "agent_relation", "agent_phone")
 
     def __init__(self, *args, members: list[DraftMember], **kwargs):
         super().__init__(*args, **kwargs)
         self.members = members
-        self.adults = [m for m in members if m.adult]
         self.fields["applicant"].choices = [("", "请选择")] + [
             (m.key, f"{m.name}（{m.masked_id}）") for m in members]
         head = next((m for m in members if m.relationship == "head"), None)
         if head is not None:
             self.fields["applicant"].initial = head.key
         self.fields["materials"].choices = [(r["name"], r["name"]) for r in checklist()]
-        for m in self.adults:
-            self.fields[f"auth_{m.key}"] = forms.BooleanField(
-                label=f"{m.name}（{m.masked_id}）已签署核对授权书", required=False)
 
-    def auth_fields(self):
-        return [self[f"auth_{m.key}"] for m in self.adults]
+    def agent_fields(self):
+        return [self[name] for name in self.AGENT_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(name) for name in self.AGENT_FIELDS):
+            for name, what in (("agent_name", "姓名"), ("agent_id_number", "公民身份号码"),
+                               ("agent_relation", "与委托人关系")):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, f"委托他人代办时，请填写受托人的{what}。")
+        kind = data.get("kind")
+        if not kind:
+            return data
+        wanted = {r["name"] for r in checklist([kind])}
+        data["materials"] = [m for m in data.get("materials", []) if m in wanted]
+        if ID_CARD not in data["materials"]:
+            self.add_error("materials", "请当场核验申请人居民身份证原件，并勾选该项。")
+        return data
+
+    def application(self) -> dict:
+        """What the session draft keeps of this screen (JSON data)."""
+        d = self.cleaned_data
+        agent = {name.removeprefix("agent_"): d.get(name) or "" for name in self.AGENT_FIELDS}
+        return {"kind": d["kind"], "applicant": d["applicant"], "hardship": d["hardship"],
+                "materials": d["materials"], "agent": agent if agent["name"] else None}
+
+
+def application_initial(application: dict | None) -> dict:
+    """Screen 2's form refilled from the draft (going back from screen 3)."""
+    if not application:
+        return {}
+    agent = application.get("agent") or {}
+    return {"kind": application["kind"], "applicant": application["applicant"],
+            "hardship": application["hardship"], "materials": application["materials"],
+            **{f"agent_{k}": v for k, v in agent.items()}}
+
+
+def accept_note(application: dict) -> str:
+    names = "、".join(application["materials"])
+    note = f"窗口一次受理。已收取/核验：{names}；其余材料经部门共享获取。"
+    if application.get("agent"):
+        note += f"受托人：{application['agent']['name']}（已签署委托授权书）。"
+    return note
+
+
+class AcceptanceSignForm(forms.Form):
+    """Screen 3: the signed pages, uploaded together; each adult's authorization is matched to
+    its person by the select beside each file. Every file goes through the scan validation of
+    the authorization upload (`cases.verification.files.read_scan`)."""
+
+    signed_on = forms.DateField(label="授权书签署日期", initial=timezone.localdate,
+                                widget=forms.DateInput(attrs={"type": "date"},
+                                                       format="%Y-%m-%d"))
+
+    def __init__(self, *args, adults: list[DraftMember], needs_authorization: bool,
+                 files=None, targets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adults = adults
+        self.needs_authorization = needs_authorization
+        self.uploads = list(files or [])
+        self.targets = list(targets or [])
 
     def clean_signed_on(self):
         day = self.cleaned_data["signed_on"]
@@ -110,24 +170,34 @@ class AcceptanceCaseForm(forms.Form):
         return day
 
     def clean(self):
+        from cases.errors import CaseActionError
+        from cases.verification.files import read_scan
+
         data = super().clean()
-        kind = data.get("kind")
-        if not kind:
+        if not self.needs_authorization:
+            data["scans"] = {}
             return data
-        wanted = {r["name"] for r in checklist([kind])}
-        data["materials"] = [m for m in data.get("materials", []) if m in wanted]
-        if ID_CARD not in data["materials"]:
-            self.add_error("materials", "请当场核验申请人居民身份证原件，并勾选该项。")
-        if kind in AUTHORIZATION_KINDS:
-            for m in self.adults:
-                if not data.get(f"auth_{m.key}"):
-                    self.add_error(f"auth_{m.key}",
-                                   f"{m.name}尚未签署家庭经济状况核对授权书，不能受理（核对前置）。")
+        if len(self.targets) != len(self.uploads):
+            raise forms.ValidationError("上传的文件与所选成员不对应，请重新选择文件。")
+        by_key = {m.key: m for m in self.adults}
+        scans: dict[str, object] = {}
+        for index, (upload, target) in enumerate(zip(self.uploads, self.targets, strict=True),
+                                                 start=1):
+            member = by_key.get(target)
+            if member is None:
+                raise forms.ValidationError(
+                    f"请为第{index}个文件（{upload.name}）选择是谁的授权书。")
+            if target in scans:
+                raise forms.ValidationError(
+                    f"{member.name}的授权书对应了多个文件，请只选择一个（多页请扫描为一个PDF）。")
+            try:
+                read_scan(upload, f"第{index}个文件（{upload.name}）")
+            except CaseActionError as exc:
+                raise forms.ValidationError(exc.message) from exc
+            scans[target] = upload
+        missing = [m.name for m in self.adults if m.key not in scans]
+        if missing:
+            raise forms.ValidationError(
+                f"{'、'.join(missing)}尚未上传签字的家庭经济状况核对授权书，不能受理（核对前置）。")
+        data["scans"] = scans
         return data
-
-    def signed_adults(self) -> list[DraftMember]:
-        return [m for m in self.adults if self.cleaned_data.get(f"auth_{m.key}")]
-
-    def accept_note(self) -> str:
-        names = "、".join(self.cleaned_data["materials"])
-        return f"窗口一次受理。已收取/核验：{names}；其余材料经部门共享获取。"

@@ -69,17 +69,49 @@ class AdjustForm(forms.Form):
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _aid_cause_field():
+    from cases.models import EmergencyCause
+
+    return forms.ChoiceField(label="事由类别", choices=[("", "请选择"), *EmergencyCause.choices])
+
+
+def _aid_method_field():
+    from cases.models import AidMethod
+
+    return forms.ChoiceField(label="救助方式", choices=AidMethod.choices,
+                             widget=forms.RadioSelect)
+
+
 class GiveAidForm(forms.Form):
+    """先行救助 (S11): what the 临时救助登记审批表 needs is entered now, while it is known."""
+
     amount = forms.DecimalField(label="先行救助金额(元)", min_value=Decimal("0.01"),
                                 max_digits=10, decimal_places=2)
+    cause = _aid_cause_field()
+    method = _aid_method_field()
     reason = forms.CharField(label="救助事由", widget=forms.Textarea(attrs={"rows": 2}))
+    handling_opinion = forms.CharField(label="经办意见", max_length=500,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RegisterEmergencyForm(forms.Form):
+    """登记并补齐手续 (S11): the registration table's entries, those of the aid filled in."""
+
     amount = forms.DecimalField(label="救助金额(元)", min_value=Decimal("0.01"),
                                 max_digits=10, decimal_places=2)
+    cause = _aid_cause_field()
+    method = _aid_method_field()
     reason = forms.CharField(label="救助事由", widget=forms.Textarea(attrs={"rows": 2}))
+    handling_opinion = forms.CharField(label="经办意见", max_length=500,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    leader_opinion = forms.CharField(label="审批意见（分管领导）", max_length=500,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
     paperwork_complete = forms.BooleanField(label="经办人签字、盖章手续已补齐", required=True)
+
+    @staticmethod
+    def initial_for(case) -> dict:
+        return {"amount": case.aid_amount, "cause": case.aid_cause, "method": case.aid_method,
+                "reason": case.aid_reason, "handling_opinion": case.handling_opinion}
 
 
 class RecheckForm(forms.Form):

@@ -1059,12 +1059,16 @@ def case_periodic_review(*, case: Case, by, outcome: str, note: str = "",
 # --- 急难型临时救助 (S11) ----------------------------------------------------------------------
 
 @transaction.atomic
-def case_give_aid(*, case: Case, by, amount: Decimal, reason: str) -> Case:
+def case_give_aid(*, case: Case, by, amount: Decimal, reason: str, cause: str = "",
+                  method: str = "", handling_opinion: str = "") -> Case:
     """Aid given first (先行救助, within 24 hours); the 5-working-day registration clock
-    starts (S11)."""
+    starts (S11). Cause category, 救助方式 and the 经办意见 go on the registration table."""
     case = _lock(case)
     case.aid_amount = Decimal(amount) if amount is not None else None
     case.aid_reason = reason or ""
+    case.aid_cause = cause or case.aid_cause
+    case.aid_method = method or case.aid_method
+    case.handling_opinion = (handling_opinion or "").strip() or case.handling_opinion
     now = timezone.now()
     case.aid_given_at = now
     case, _ = _transition(case, "give_aid", by, note=reason,
@@ -1077,10 +1081,17 @@ def case_give_aid(*, case: Case, by, amount: Decimal, reason: str) -> Case:
 
 @transaction.atomic
 def case_register_emergency(*, case: Case, by, reason: str, amount: Decimal,
-                            paperwork_complete: bool) -> Case:
-    """Register recipient, reason and amount and confirm signatures and seals (S11)."""
+                            paperwork_complete: bool, cause: str = "", method: str = "",
+                            handling_opinion: str = "", leader_opinion: str = "") -> Case:
+    """Register recipient, reason and amount and confirm signatures and seals (S11); cause
+    category, 救助方式, 经办意见 and the leader's 审批意见 complete the registration table (a
+    value left empty keeps the one entered at aid)."""
     case = _lock(case)
     case.aid_reason = reason or ""
+    case.aid_cause = cause or case.aid_cause
+    case.aid_method = method or case.aid_method
+    case.handling_opinion = (handling_opinion or "").strip() or case.handling_opinion
+    case.leader_opinion = (leader_opinion or "").strip() or case.leader_opinion
     case.aid_amount = Decimal(amount) if amount is not None else None
     case.paperwork_complete = bool(paperwork_complete)
     now = timezone.now()

@@ -102,7 +102,16 @@ urlpatterns += [
     path("accept/", acceptance.accept_start, name="accept_start"),
     path("accept/lookup/", acceptance.accept_lookup, name="accept_lookup"),
     path("accept/case/", acceptance.accept_case, name="accept_case"),
+    path("accept/bundle.pdf", acceptance.accept_bundle, name="accept_bundle"),
+    path("accept/sign/", acceptance.accept_sign, name="accept_sign"),
     path("accept/done/<int:pk>/", acceptance.accept_done, name="accept_done"),
+]
+
+# 急难求助 at the window (S11): the household screen above, then the report.
+from cases.views import emergency  # noqa: E402
+
+urlpatterns += [
+    path("emergency/report/", emergency.emergency_report, name="emergency_report"),
 ]
 
 # The landing page after signing in: each role's workspace.

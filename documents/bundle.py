@@ -3,7 +3,8 @@
 Application, one verification authorization per adult member (for 低保/特困, S2), integrity
 declaration, proxy authorization and the one-time notice, pre-filled from the database.
 
-`bundle_pdf(case)` prints the forms for signature without numbering them (a printout is not
+`draft_bundle_pdf(...)` prints them before acceptance from the acceptance draft, with nothing
+saved. `bundle_pdf(case)` prints the forms for signature without numbering them (a printout is not
 an issued document). `bundle_issue(case=..., by=...)` issues each form as a numbered document
 inside the caller's transaction, and `merge_pdfs` puts the stored files into one PDF.
 """
@@ -11,23 +12,29 @@ inside the caller's transaction, and `merge_pdfs` puts the stored files into one
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterable
 
+from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfWriter
 
-from cases.models import Case, Person
+from cases.models import Case, Household, Person
 from cases.workflow import AUTHORIZATION_KINDS
-from documents.context import build_context, freeze
+from documents.context import DocumentDataError, build_context, freeze
 from documents.kinds import BUNDLE_KINDS, DocumentKind
 from documents.models import IssuedDocument
 from documents.render import render_pdf
 from documents.services import document_issue
 
 
-def bundle_parts(case: Case) -> list[tuple[DocumentKind, Person | None]]:
-    """(kind, member) for each form of the bundle, in printing order."""
+def bundle_parts(case: Case, *, proxy: bool = True) -> list[tuple[DocumentKind, Person | None]]:
+    """(kind, member) for each form of the bundle, in printing order; the 委托授权书 only with
+    `proxy` (someone is delegated)."""
     parts: list[tuple[DocumentKind, Person | None]] = []
     for kind in BUNDLE_KINDS:
+        if kind == DocumentKind.PROXY and not proxy:
+            continue
         if kind.spec.per_member:
             if case.kind in AUTHORIZATION_KINDS:
                 parts.extend((kind, person) for person in case.adult_members())
@@ -51,6 +58,50 @@ def bundle_pdf(case: Case, *, by=None) -> bytes:
         render_pdf(kind, freeze(build_context(kind, case=case, person=person, by=by)))
         for kind, person in bundle_parts(case)
     )
+
+
+DRAFT_NUMBER = "受理后编号"
+
+
+def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: str,
+                     applicant_id_number: str, hardship: str, agent: dict | None) -> bytes:
+    """The bundle to sign before acceptance, from the acceptance draft (S2, S15).
+
+    The household (saved, or `new_household` = (unsaved household, member dicts) run through
+    `household_save`) and the case exist only inside a transaction that is rolled back: the
+    contexts are read from them, then everything is undone. No case number is drawn, no clock
+    starts and nothing is issued; the forms print "受理后编号" where the number goes.
+    """
+    from cases.households import household_save
+    from cases.models import PersonChange
+    from cases.workflow import CaseStatus
+
+    now = timezone.now()
+    contexts = []
+    with transaction.atomic():
+        if household is None:
+            unsaved, members = new_household
+            household = household_save(household=unsaved, members=members, by=by,
+                                        source=PersonChange.Source.ACCEPTANCE)
+        household = Household.objects.select_related("village__township").get(pk=household.pk)
+        applicant = next((m.person for m in household.current_members()
+                          if m.person.id_number == applicant_id_number), None)
+        if applicant is None:
+            raise DocumentDataError("申请人已不是该家庭的在册成员，请返回第一步重新选择家庭。")
+        case = Case(number=f"{DRAFT_NUMBER}-{uuid.uuid4().hex[:16]}", kind=kind,
+                    household=household, applicant=applicant,
+                    township=household.village.township, village=household.village,
+                    hardship=hardship, applied_at=now, created_by=by,
+                    status=CaseStatus.RECEIVED)
+        case.save()
+        extra = {f"agent_{k}": v for k, v in (agent or {}).items()}
+        for part_kind, person in bundle_parts(case, proxy=bool(agent)):
+            ctx = freeze(build_context(part_kind, case=case, person=person, by=by,
+                                       extra=extra if part_kind == DocumentKind.PROXY else None))
+            ctx["case"]["number"] = DRAFT_NUMBER
+            contexts.append((part_kind, ctx))
+        transaction.set_rollback(True)
+    return merge_pdfs(render_pdf(part_kind, ctx) for part_kind, ctx in contexts)
 
 
 def bundle_issue(*, case: Case, by) -> list[IssuedDocument]:

@@ -432,6 +432,11 @@ def _temp_registration(case: Case, ctx: dict, extra: dict, person, by) -> dict:
         "amount": amount,
         "reason": case.aid_reason or case.hardship,
         "emergency": case.kind == CaseKind.TEMP_EMERGENCY,
+        # The registration table's entries (S11); the template prints "未填写" for an empty one.
+        "cause": case.get_aid_cause_display() if case.aid_cause else "",
+        "method": case.get_aid_method_display() if case.aid_method else "",
+        "handling_opinion": case.handling_opinion,
+        "leader_opinion": case.leader_opinion,
     }
 
 

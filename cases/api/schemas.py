@@ -13,7 +13,15 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from cases.models import Appraisal, DeadlineKind, DeadlineStatus, DeadlineUnit, Objection
+from cases.models import (
+    AidMethod,
+    Appraisal,
+    DeadlineKind,
+    DeadlineStatus,
+    DeadlineUnit,
+    EmergencyCause,
+    Objection,
+)
 from cases.workflow import CaseKind, CaseStatus
 
 
@@ -269,7 +277,16 @@ class AmountReasonIn(Schema):
     reason: RequiredText
 
 
-class RegisterEmergencyIn(AmountReasonIn):
+class GiveAidIn(AmountReasonIn):
+    cause: Literal[tuple(EmergencyCause.values)] = Field(  # type: ignore[valid-type]
+        description="事由类别")
+    method: Literal[tuple(AidMethod.values)] = Field(  # type: ignore[valid-type]
+        description="救助方式：cash 发放现金、in_kind 发放实物、referral 转介服务")
+    handling_opinion: RequiredText = Field(description="经办意见")
+
+
+class RegisterEmergencyIn(GiveAidIn):
+    leader_opinion: RequiredText = Field(description="审批意见（分管领导）")
     paperwork_complete: bool = Field(description="经办人签字、盖章手续已补齐")
 
 

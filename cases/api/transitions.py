@@ -39,7 +39,7 @@ BODIES: dict[type, type[s.Schema]] = {
     f.RecheckForm: s.RecheckIn,
     f.ProposeApprovalForm: s.ProposeApprovalIn,
     f.AdjustForm: s.AdjustIn,
-    f.GiveAidForm: s.AmountReasonIn,
+    f.GiveAidForm: s.GiveAidIn,
     f.RegisterEmergencyForm: s.RegisterEmergencyIn,
     f.AppraisalForm: s.AppraisalIn,
 }

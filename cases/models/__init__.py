@@ -2,7 +2,7 @@
 
 from .access import AccessLog
 from .calendar import CalendarYear, HolidayOverride
-from .case import Case, CaseNumberCounter
+from .case import AidMethod, Case, CaseNumberCounter
 from .deadlines import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
 from .events import CaseEvent, CaseTrailHead
 from .evidence import (
@@ -74,6 +74,7 @@ from .verification import (
 )
 
 __all__ = [
+    "AidMethod",
     "AccountChange",
     "PAYEE_FIELDS",
     "Appraisal",

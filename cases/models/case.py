@@ -15,6 +15,15 @@ from cases.workflow import (
 
 from .org import Township, Village
 from .people import Household, Membership, Person
+from .standards import EmergencyCause
+
+
+class AidMethod(models.TextChoices):
+    """How 临时救助 is given (S11): money, goods, or a referral to a service."""
+
+    CASH = "cash", "发放现金"
+    IN_KIND = "in_kind", "发放实物"
+    REFERRAL = "referral", "转介服务"
 
 # The fields the procedure owns: set only by the services of `cases.services` (each writing its
 # event on the trail), never edited by hand — read-only in the admin for everyone, superusers
@@ -24,7 +33,7 @@ WORKFLOW_OWNED_FIELDS = (
     "status", "kind", "hardship", "applied_at", "accepted_at", "decided_at",
     "proposed_amount", "approved_amount", "covered_persons", "review_opinion",
     "decision_reason", "reported_at", "aid_given_at", "aid_amount", "aid_reason",
-    "paperwork_complete",
+    "aid_cause", "aid_method", "handling_opinion", "leader_opinion", "paperwork_complete",
 )
 
 
@@ -79,6 +88,14 @@ class Case(CaseWorkflow):
     aid_amount = models.DecimalField("救助金额(元)", max_digits=10, decimal_places=2,
                                      null=True, blank=True)
     aid_reason = models.TextField("救助事由", blank=True)
+    # The 临时救助登记审批表's entries (S11); a database default too, since the scale loader
+    # (`cases.scale`) copies cases in with the columns it names.
+    aid_cause = models.CharField("事由类别", max_length=12, blank=True, default="",
+                                 db_default="", choices=EmergencyCause.choices)
+    aid_method = models.CharField("救助方式", max_length=12, blank=True, default="",
+                                  db_default="", choices=AidMethod.choices)
+    handling_opinion = models.TextField("经办意见", blank=True, default="", db_default="")
+    leader_opinion = models.TextField("审批意见", blank=True, default="", db_default="")
     paperwork_complete = models.BooleanField("签字盖章手续已补齐", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # The nearest due moment of the case's open clocks, kept by the services in the same

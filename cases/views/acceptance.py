@@ -1,14 +1,18 @@
 """The window's acceptance flow in three screens (S15 最多跑一次: the applicant comes once).
 
+The order of the window: the paperwork is signed before the clock starts.
+
 1. `accept_start`: the household — an existing one found by the head's ID number, or a new
    one with its members (checked by a rolled-back dry run of `household_save`, not saved).
-2. `accept_case`: the case — kind, stated hardship, materials, each adult's authorization;
-   one transaction runs `household_save` (new household), `case_create`,
-   `authorization_record` per adult and `case_accept`. Any refusal rolls all of it back.
-3. `accept_done`: the accepted case with links to print the signature bundle and the issued
-   受理通知书.
+2. `accept_case`: the application — kind, stated hardship, materials, a delegate if any; then
+   `accept_bundle` prints the bundle to sign (申请书, 诚信声明, a 核对授权书 per adult, a
+   委托授权书 only with a delegate) from the draft: no case number, no clock.
+3. `accept_sign`: the signed pages uploaded together, each adult's authorization matched to
+   its person; one transaction runs `household_save` (new household), `case_create`,
+   `authorization_record` with the scan per adult and `case_accept`. Any refusal rolls all
+   of it back. `accept_done` is the same screen once accepted: the 受理通知书 to print.
 
-The draft between screens 1 and 2 lives in the session, never in half-saved rows.
+The draft between the screens lives in the session, never in half-saved rows.
 """
 
 from __future__ import annotations
@@ -28,9 +32,13 @@ from cases.audit_access import log_access
 from cases.errors import CaseActionError
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.forms_acceptance import (
+    ACCEPT_KINDS,
     AcceptanceCaseForm,
+    AcceptanceSignForm,
     DraftMember,
     HouseholdLookupForm,
+    accept_note,
+    application_initial,
     checklist,
     is_adult,
     shared_materials,
@@ -91,7 +99,14 @@ def _place(village: Village) -> str:
 
 
 def _start_draft(request, **data) -> None:
-    request.session[DRAFT_KEY] = {"token": uuid.uuid4().hex, **data}
+    emergency = request.POST.get("emergency") == "1"
+    request.session[DRAFT_KEY] = {"token": uuid.uuid4().hex, "emergency": emergency, **data}
+
+
+def _next_screen(request):
+    """Screen 2 of the flow the draft was started for: the application, or the emergency
+    report (急难求助, S11: the same household screen, then the report)."""
+    return redirect("emergency_report" if _draft(request).get("emergency") else "accept_case")
 
 
 def _draft(request) -> dict | None:
@@ -134,7 +149,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 raise PermissionDenied("无效的家庭。")
             household = _household(user, int(existing))
             _start_draft(request, household=household.pk)
-            return redirect("accept_case")
+            return _next_screen(request)
         if request.POST.get("head_id", "").strip():
             if lookup.is_valid():
                 number = lookup.cleaned_data["head_id"]
@@ -142,7 +157,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 household = _find_by_head(user, number)
                 if household is not None:
                     _start_draft(request, household=household.pk)
-                    return redirect("accept_case")
+                    return _next_screen(request)
                 lookup.add_error("head_id", "您的受理范围内没有以该身份证号码为户主的家庭，"
                                             "请在下方登记新家庭。")
             form = HouseholdForm(villages=villages)
@@ -161,7 +176,7 @@ def accept_start(request: HttpRequest) -> HttpResponse:
                 formset._non_form_errors = formset.error_class(exc.messages)
             else:
                 _start_draft(request, new=data, members=members)
-                return redirect("accept_case")
+                return _next_screen(request)
         status = 400
     else:
         status = 200
@@ -171,15 +186,18 @@ def accept_start(request: HttpRequest) -> HttpResponse:
         if search.id_param(request, "household") is not None:
             chosen = _household(user, search.id_param(request, "household"))
             log_access(request, AccessLog.Action.VIEW, "household", chosen.pk, detail="受理")
-        elif draft and draft.get("new") and request.GET.get("back"):
+        elif draft and draft.get("new") and request.GET.get("back") and (
+                bool(draft.get("emergency")) == (request.GET.get("emergency") == "1")):
             initial = {"village": draft["new"]["village"],
                        **{k: draft["new"].get(k, "") for k in HOUSEHOLD_FIELDS}}
             members = draft["members"]
         form = HouseholdForm(initial=initial, villages=villages)
         formset = MemberFormSet(initial=members, prefix="m")
+    emergency = (request.POST if request.method == "POST" else request.GET).get("emergency") == "1"
     return render(request, "cases/acceptance/household.html", {
         "lookup": lookup, "form": form, "formset": formset, "chosen": chosen,
         "chosen_members": chosen.current_members() if chosen else [], "step": 1,
+        "emergency": emergency,
     }, status=status)
 
 
@@ -231,34 +249,51 @@ def _draft_members(user, draft: dict) -> tuple[Household | None, list[DraftMembe
     return None, members, summary
 
 
-def _accept(user, draft: dict, household: Household | None, form: AcceptanceCaseForm):
-    """Everything of screen 2's submit in one transaction; returns the accepted case."""
-    data = form.cleaned_data
+def _application_members(form_members, household: Household):
+    people = {m.person.id_number: m.person for m in household.current_members()}
+    if any(m.id_number not in people for m in form_members):
+        raise CaseActionError("members", "该家庭的成员刚刚已有变动，请返回第一步重新选择家庭。")
+    return people
+
+
+def _accept(user, draft: dict, household: Household | None, members: list[DraftMember],
+            form: AcceptanceSignForm):
+    """Everything of screen 3's submit in one transaction; returns the accepted case."""
+    application = draft["application"]
     with transaction.atomic():
         if household is None:
             household = household_save(household=_new_household(user, draft["new"]),
                                        members=draft["members"], by=user,
                                        source=PersonChange.Source.ACCEPTANCE)
-        people = {m.person.id_number: m.person for m in household.current_members()}
-        if any(m.id_number not in people for m in form.members):
-            raise CaseActionError("members", "该家庭的成员刚刚已有变动，请返回第一步重新选择家庭。")
-        applicant = next(m for m in form.members if m.key == data["applicant"])
+        people = _application_members(members, household)
+        applicant = next(m for m in members if m.key == application["applicant"])
         case = services.case_create(household=household, applicant=people[applicant.id_number],
-                                    kind=data["kind"], hardship=data["hardship"], by=user)
+                                    kind=application["kind"], hardship=application["hardship"],
+                                    by=user)
         if case.kind in AUTHORIZATION_KINDS:
-            for m in form.signed_adults():
-                services.authorization_record(case=case, person=people[m.id_number],
-                                              signed_on=data["signed_on"], by=user)
-        return services.case_accept(case=case, by=user, note=form.accept_note())
+            for m in members:
+                scan = form.cleaned_data["scans"].get(m.key)
+                if scan is not None:
+                    services.authorization_record(
+                        case=case, person=people[m.id_number],
+                        signed_on=form.cleaned_data["signed_on"], by=user, scan=scan)
+        return services.case_accept(case=case, by=user, note=accept_note(application))
+
+
+def _draft_or_restart(request):
+    draft = _draft(request)
+    if draft is None:
+        messages.error(request, "受理草稿已失效（已提交或已超时），请重新开始。")
+    return draft
 
 
 @require_http_methods(["GET", "POST"])
 def accept_case(request: HttpRequest) -> HttpResponse:
+    """Screen 2: the application. Saved into the draft; the bundle to sign prints from it."""
     user = request.user
     _require_clerk(user)
-    draft = _draft(request)
+    draft = _draft_or_restart(request)
     if draft is None:
-        messages.error(request, "受理草稿已失效（已提交或已超时），请重新开始。")
         return redirect("accept_start")
     household, members, summary = _draft_members(user, draft)
     status = 200
@@ -268,8 +303,96 @@ def accept_case(request: HttpRequest) -> HttpResponse:
             messages.error(request, "受理草稿已更换，请核对后重新提交。")
             return redirect("accept_case")
         if form.is_valid():
+            _save_application(request, draft, form)
+            if request.POST.get("print"):
+                return _bundle_response(request, draft, household, members)
+            return redirect("accept_sign")
+        status = 400
+    else:
+        form = AcceptanceCaseForm(initial=application_initial(draft.get("application")),
+                                  members=members)
+        if household is not None:
+            log_access(request, AccessLog.Action.VIEW, "household", household.pk, detail="受理")
+    return render(request, "cases/acceptance/case.html", {
+        "form": form, "members": members, "summary": summary, "token": draft["token"],
+        "checklist": checklist(), "shared": shared_materials(), "step": 2,
+    }, status=status)
+
+
+def _save_application(request, draft: dict, form: AcceptanceCaseForm) -> None:
+    draft["application"] = form.application()
+    request.session[DRAFT_KEY] = draft
+
+
+def _bundle_response(request, draft: dict, household, members) -> HttpResponse:
+    """The bundle to sign, rendered from the draft: nothing saved, numbered or started."""
+    from documents.bundle import draft_bundle_pdf
+    from documents.context import DocumentDataError
+
+    application = draft["application"]
+    applicant = next((m for m in members if m.key == application["applicant"]), None)
+    if applicant is None:
+        raise PermissionDenied("申请人不在该家庭中。")
+    try:
+        content = draft_bundle_pdf(
+            by=request.user, household=household,
+            new_household=None if household is not None else (
+                _new_household(request.user, draft["new"]), draft["members"]),
+            applicant_id_number=applicant.id_number, kind=application["kind"],
+            hardship=application["hardship"], agent=application.get("agent"))
+    except ValidationError as exc:  # the household changed since screen 1 (HouseholdError)
+        messages.error(request, "家庭成员信息在第一步之后有变动，请返回第一步重新核对："
+                       + "；".join(exc.messages))
+        return redirect("accept_case")
+    except DocumentDataError as exc:
+        messages.error(request, str(exc))
+        return redirect("accept_case")
+    log_access(request, AccessLog.Action.PRINT, "acceptance_bundle",
+               household.pk if household is not None else "", detail="受理前打印待签字材料")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = "inline; filename*=UTF-8''bundle.pdf"
+    return response
+
+
+@require_GET
+def accept_bundle(request: HttpRequest) -> HttpResponse:
+    """The bundle to sign of the current draft (screens 2 and 3), before anything is saved."""
+    user = request.user
+    _require_clerk(user)
+    draft = _draft_or_restart(request)
+    if draft is None or not draft.get("application"):
+        return redirect("accept_start" if draft is None else "accept_case")
+    household, members, _ = _draft_members(user, draft)
+    return _bundle_response(request, draft, household, members)
+
+
+# --- Screen 3: the signed pages, the acceptance, the notice ---------------------------------
+
+@require_http_methods(["GET", "POST"])
+def accept_sign(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_clerk(user)
+    draft = _draft_or_restart(request)
+    if draft is None:
+        return redirect("accept_start")
+    if not draft.get("application"):
+        return redirect("accept_case")
+    household, members, summary = _draft_members(user, draft)
+    application = draft["application"]
+    needs_authorization = application["kind"] in AUTHORIZATION_KINDS
+    adults = [m for m in members if m.adult]
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("token") != draft["token"]:
+            messages.error(request, "受理草稿已更换，请核对后重新提交。")
+            return redirect("accept_sign")
+        form = AcceptanceSignForm(request.POST, adults=adults,
+                                  needs_authorization=needs_authorization,
+                                  files=request.FILES.getlist("scans"),
+                                  targets=request.POST.getlist("scan_for"))
+        if form.is_valid():
             try:
-                case = _accept(user, draft, household, form)
+                case = _accept(user, draft, household, members, form)
             except CaseActionError as exc:
                 form.add_error(None, exc.message)
             except KnownPersonMismatch as exc:
@@ -282,17 +405,15 @@ def accept_case(request: HttpRequest) -> HttpResponse:
                 return redirect("accept_done", pk=case.pk)
         status = 400
     else:
-        form = AcceptanceCaseForm(members=members)
-        if household is not None:
-            log_access(request, AccessLog.Action.VIEW, "household", household.pk, detail="受理")
-    return render(request, "cases/acceptance/case.html", {
-        "form": form, "members": members, "summary": summary, "token": draft["token"],
-        "checklist": checklist(), "shared": shared_materials(), "step": 2,
-        "auth_kinds": " ".join(sorted(AUTHORIZATION_KINDS)),
+        form = AcceptanceSignForm(adults=adults, needs_authorization=needs_authorization)
+    applicant = next((m for m in members if m.key == application["applicant"]), None)
+    return render(request, "cases/acceptance/sign.html", {
+        "form": form, "members": members, "adults": adults, "summary": summary,
+        "token": draft["token"], "application": application, "applicant": applicant,
+        "kind_label": dict(ACCEPT_KINDS).get(application["kind"], ""),
+        "needs_authorization": needs_authorization, "step": 3,
     }, status=status)
 
-
-# --- Screen 3: done ---------------------------------------------------------------------------
 
 @require_GET
 def accept_done(request: HttpRequest, pk: int) -> HttpResponse:
@@ -300,7 +421,8 @@ def accept_done(request: HttpRequest, pk: int) -> HttpResponse:
     log_access(request, AccessLog.Action.VIEW, "case", case.pk, detail="受理完成")
     notice = case.documents.filter(kind=DocumentKind.ACCEPTANCE).order_by("-pk").first()
     decision = case.deadlines.filter(kind=DeadlineKind.DECISION).order_by("-start_at").first()
-    return render(request, "cases/acceptance/done.html", {
+    return render(request, "cases/acceptance/sign.html", {
         "case": case, "notice": notice, "decision": decision,
-        "members": case.household.current_members(), "step": 3,
+        "authorizations": case.authorizations.select_related("person").order_by("pk"),
+        "step": 3,
     })

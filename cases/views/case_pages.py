@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from cases import answers, rules, scoping, services
+from cases import answers, emergency, rules, scoping, services
 from cases import forms_case as f
 from cases.audit_access import log_access
 from cases.deadline_state import clock_rows
@@ -226,7 +226,9 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         if item["blocked_by"]:
             blocked.append({**item, "steps": [_step_link(case, s) for s in item["missing_steps"]]})
             continue
-        form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"])
+        initial = spec.form.initial_for(case) if hasattr(spec.form, "initial_for") else None
+        form = (forms_by_action or {}).get(item["name"]) or spec.form(prefix=item["name"],
+                                                                      initial=initial)
         actions.append({**item, "form": form, "danger": item["name"] in DANGER_ACTIONS,
                         "calculation": _calculation_for_form(case, item["name"])})
     evidence = dict(evidence_forms or {})
@@ -244,6 +246,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "members": [p for p in people if p.is_member],
         "missing_authorizations": missing,
         "clocks": clock_rows(case),
+        "next_step": emergency.next_step(case),
         "actions": actions,
         "blocked_actions": blocked,
         "evidence_forms": evidence,

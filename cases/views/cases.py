@@ -72,11 +72,15 @@ ACTIONS: dict[str, Action] = {
     "terminate": Action(f.ReasonForm, lambda c, u, d: services.case_terminate(
         case=c, by=u, reason=d["reason"])),
     "give_aid": Action(f.GiveAidForm, lambda c, u, d: services.case_give_aid(
-        case=c, by=u, amount=d["amount"], reason=d["reason"])),
+        case=c, by=u, amount=d["amount"], reason=d["reason"], cause=d["cause"],
+        method=d["method"], handling_opinion=d["handling_opinion"])),
     "register_emergency": Action(f.RegisterEmergencyForm, lambda c, u, d:
                                  services.case_register_emergency(
                                      case=c, by=u, amount=d["amount"], reason=d["reason"],
-                                     paperwork_complete=d["paperwork_complete"])),
+                                     paperwork_complete=d["paperwork_complete"],
+                                     cause=d["cause"], method=d["method"],
+                                     handling_opinion=d["handling_opinion"],
+                                     leader_opinion=d["leader_opinion"])),
 }
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +21,16 @@ from django.views.decorators.http import require_GET
 from cases import scoping
 from cases.calendar import WorkCalendar, display_calendar
 from cases.deadline_state import time_left_label
-from cases.models import Deadline, DeadlineKind, DeadlineUnit, HomeVisit, VerificationReport
+from cases.emergency import EMERGENCY_GROUPS, NEXT_STEPS
+from cases.list_fields import encrypted_fields
+from cases.models import (
+    Deadline,
+    DeadlineKind,
+    DeadlineUnit,
+    HomeVisit,
+    Person,
+    VerificationReport,
+)
 from cases.notifications import unread_count
 from cases.permissions import Role
 from cases.sweep import at_risk_cutoffs, running_q
@@ -74,6 +84,33 @@ def _waiting(cases, now: dt.datetime) -> list[dict]:
     return out
 
 
+def emergency_waiting(cases, now: dt.datetime, *, calendar: WorkCalendar | None = None
+                      ) -> list[dict]:
+    """The emergencies of `cases` on their running clocks (S11), due first, each with its
+    remaining time: reported and waiting for aid (24 hours), aided and waiting for the
+    registration (5 working days). Shared by the clerk's 待我处理 and the leader's queue."""
+    calendar = calendar or display_calendar()
+    cutoffs = at_risk_cutoffs(now, calendar=calendar)
+    # One statement for both lists: each clock kind ranked by due moment, LIST_LIMIT + 1 kept.
+    wanted = Q()
+    for _, _, status, kind in EMERGENCY_GROUPS:
+        wanted |= Q(kind=kind, case__in=cases.filter(status=status))
+    clocks = list(Deadline.objects.filter(running_q()).filter(wanted)
+                  .select_related("case__applicant", "case__village")
+                  .defer(*encrypted_fields(Person, "case__applicant__"))  # names only
+                  .annotate(rank=Window(RowNumber(), partition_by=F("kind"),
+                                        order_by=[F("due_at").asc(), F("pk").asc()]))
+                  .filter(rank__lte=LIST_LIMIT + 1).order_by("due_at", "pk"))
+    out = []
+    for code, title, status, kind in EMERGENCY_GROUPS:
+        rows = [d for d in clocks if d.kind == kind]
+        out.append({"code": code, "title": title, "status": status.value,
+                    "hint": NEXT_STEPS[status].text,
+                    "rows": [_clock_row(d, now, cutoffs, calendar) for d in rows[:LIST_LIMIT]],
+                    "more": len(rows) > LIST_LIMIT})
+    return out
+
+
 @require_GET
 def clerk_home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -97,6 +134,7 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
         "open_total": sum(counts.values()),
         "clocks": [_clock_row(d, now, cutoffs, calendar) for d in clocks],
         "waiting": _waiting(cases, now),
+        "emergencies": emergency_waiting(cases, now, calendar=calendar),
         "unread": unread_count(user),
         "limit": LIST_LIMIT,
         "now": now,

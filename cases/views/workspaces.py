@@ -1,4 +1,5 @@
-"""Workspaces made for one kind of day: the leader's sign-off queue."""
+"""Workspaces made for one kind of day: the leader's sign-off queue, with the emergencies
+on their clocks (S11) above it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cases import payee, scoping, search, services
 from cases.list_fields import encrypted_fields
 from cases.models import Appraisal, Case, HomeVisit, Objection, Person, VerificationReport
 from cases.permissions import Role
+from cases.views.clerk import emergency_waiting
 from cases.workflow import CaseStatus
 
 MAX_QUEUE_PAGE = 10_000  # a page number past this is read as the last one asked for
@@ -78,7 +81,10 @@ def leader_queue(request: HttpRequest) -> HttpResponse:
     start = (number - 1) * QUEUE_PAGE_SIZE
     townships = list(scoping.townships_for(request.user).values_list("pk", flat=True))
     rows = list(_queue(townships)[start:start + QUEUE_PAGE_SIZE + 1])
+    emergencies = emergency_waiting(Case.objects.filter(township_id__in=townships),
+                                    timezone.now())
     return render(request, "cases/leader_queue.html", {
+        "emergencies": emergencies,
         "cases": rows[:QUEUE_PAGE_SIZE], "number": number,
         "has_next": len(rows) > QUEUE_PAGE_SIZE, "page_size": QUEUE_PAGE_SIZE,
         # Payee-account changes waiting for a leader of these townships (cases.payee).

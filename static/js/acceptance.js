@@ -1,7 +1,8 @@
 // The acceptance flow's small helpers (no inline scripts: CSP; no external files: intranet).
 // Screen 1: live ID-number check as the clerk types (the existing id_check endpoint), the
 // look-up of a registered household by its head's ID number, and "add a member" rows.
-// Screen 2: show the materials and authorizations that apply to the chosen kind.
+// Screen 2: show the materials that apply to the chosen kind. Screen 3: a select of the
+// adults beside each uploaded page.
 (function () {
   "use strict";
 
@@ -111,15 +112,12 @@
   function bindKind() {
     var form = document.getElementById("case-form");
     if (!form) { return; }
-    var authKinds = (form.dataset.authKinds || "").split(" ");
     function apply() {
       var chosen = form.querySelector("input[name=kind]:checked");
       var kind = chosen ? chosen.value : "";
       form.querySelectorAll("[data-kinds]").forEach(function (row) {
         row.hidden = kind !== "" && row.dataset.kinds.split(" ").indexOf(kind) === -1;
       });
-      var auth = document.getElementById("auth-section");
-      if (auth) { auth.hidden = kind !== "" && authKinds.indexOf(kind) === -1; }
     }
     form.querySelectorAll("input[name=kind]").forEach(function (radio) {
       radio.addEventListener("change", apply);
@@ -127,8 +125,36 @@
     apply();
   }
 
+  // --- Screen 3: each uploaded page matched to its person ---------------------------------------
+  // One row per chosen file with a select of the adults; the n-th file is proposed for the n-th
+  // adult (scanned in the order printed), and the clerk corrects it where needed.
+  function bindScans() {
+    var input = document.getElementById("scans");
+    var list = document.getElementById("scan-list");
+    var options = document.getElementById("scan-for-options");
+    if (!input || !list || !options) { return; }
+    input.addEventListener("change", function () {
+      list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (file, i) {
+        var li = document.createElement("li");
+        var label = document.createElement("label");
+        var select = document.createElement("select");
+        select.name = "scan_for";
+        select.id = "scan-for-" + i;
+        select.innerHTML = options.innerHTML;
+        if (select.options.length > i + 1) { select.selectedIndex = i + 1; }
+        label.htmlFor = select.id;
+        label.textContent = "第" + (i + 1) + "个文件：" + file.name + " → ";
+        li.appendChild(label);
+        li.appendChild(select);
+        list.appendChild(li);
+      });
+    });
+  }
+
   bindIdChecks(document);
   bindLookup();
   bindAddMember();
   bindKind();
+  bindScans();
 })();

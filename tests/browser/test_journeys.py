@@ -65,14 +65,15 @@ def _accepted_elsewhere(village, clerk) -> Case:
 
 
 @pytest.mark.clause("S3", "S4", "S6", "S7")
-@submits("accept_start", "accept_case", "case_evidence", "home_visit_new", "case_action",
-         "publicity_batch_confirm", "leader_queue", "district_report_ack")
+@submits("accept_start", "accept_case", "accept_sign", "case_evidence", "home_visit_new",
+         "case_action", "publicity_batch_confirm", "leader_queue", "district_report_ack")
 def test_a_dibao_application_from_the_window_to_the_district_inbox(
         journey, village_a, clerk_a, verifier_a, leader_a, assistant_a, bureau, tmp_path):
     expect = _expect()
     with time_machine.travel(START, tick=True) as clock:
         # 1. The clerk accepts the application at the window in the three-screen flow (S3):
-        #    the household and its member, then the kind, materials and authorization.
+        #    the household and its member, then the kind and materials, then the signed
+        #    authorization uploaded before the acceptance.
         page = journey.page_as(clerk_a)
         page.goto(journey.url("/work/"))
         page.click("#start-acceptance")
@@ -90,7 +91,9 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         page.fill("#id_hardship", "患慢性病，无稳定收入。")
         page.check("input[name=materials][value=申请人居民身份证]")
         page.check("input[name=materials][value=社会救助申请书]")
-        page.check("#id_auth_0")
+        page.click("#case-submit")
+        page.set_input_files("#scans", str(photo_file(tmp_path / "authorization.jpg")))
+        expect(page.locator("#scan-for-0")).to_have_value("0")
         page.click("#accept-submit")
         expect(page.locator("h1")).to_have_text("受理完成")
         journey.shot(page, "clerk-accepted")
@@ -259,7 +262,10 @@ def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         expect(page.locator("#clocks")).to_contain_text("S11")
         aid = page.locator("form[action$='/do/give_aid/']")
         aid.locator("input[name$='amount']").fill("2000")
+        aid.locator("select[name$='cause']").select_option("fire")
+        aid.locator("input[name$='method'][value=cash]").check()
         aid.locator("textarea[name$='reason']").fill("房屋失火，生活无着，先行救助。")
+        aid.locator("textarea[name$='handling_opinion']").fill("情况属实，建议先行救助。")
         aid.locator("button[type=submit]").click()
         _message(page, "操作已完成。")
         _status_is(page, "已先行救助")
@@ -276,6 +282,7 @@ def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         register = page.locator("form[action$='/do/register_emergency/']")
         register.locator("input[name$='amount']").fill("2000")
         register.locator("textarea[name$='reason']").fill("房屋失火，生活无着。")
+        register.locator("textarea[name$='leader_opinion']").fill("同意救助2000元。")
         register.locator("input[type=checkbox]").check()
         register.locator("button[type=submit]").click()
         _message(page, "操作已完成。")

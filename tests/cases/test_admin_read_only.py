@@ -35,6 +35,10 @@ CHANGED_VALUES = {
     "aid_given_at": "2020-01-06 08:00:00",
     "aid_amount": "7777.00",
     "aid_reason": "改写的事由",
+    "aid_cause": "traffic",
+    "aid_method": "referral",
+    "handling_opinion": "改写的经办意见",
+    "leader_opinion": "改写的审批意见",
     "paperwork_complete": "on",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -280,8 +281,15 @@ def test_the_acceptance_flow_refuses_a_mismatch_and_records_a_confirmed_update_o
     token = client.session[DRAFT_KEY]["token"]
     response = client.post(reverse("accept_case"), {
         "token": token, "kind": "dibao", "applicant": "0", "hardship": "户主患病，无稳定收入。",
-        "materials": [ID_CARD], "signed_on": timezone.localdate().isoformat(),
-        "auth_0": "on", "auth_1": "on"})
+        "materials": [ID_CARD]})
+    assert response.status_code == 302, response.context["form"].errors
+    former.refresh_from_db()
+    assert former.name == "张秀英", "screen 2 saves nothing either"
+    page = SimpleUploadedFile("auth.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    page_2 = SimpleUploadedFile("auth2.png", b"\x89PNG\r\n\x1a\n" + b"\1" * 32)
+    response = client.post(reverse("accept_sign"), {
+        "token": token, "scans": [page, page_2], "scan_for": ["0", "1"],
+        "signed_on": timezone.localdate().isoformat()})
     assert response.status_code == 302, response.context["form"].errors
     former.refresh_from_db()
     assert former.name == "张秀音"

@@ -61,9 +61,9 @@ def _few_and_many(client, user, url_of, village, staff, state, more):
     return few, many
 
 
-def _assert_bounded(few, many):
+def _assert_bounded(few, many, budget=BUDGET):
     assert len(few) == len(many), "\n".join(many)
-    assert len(many) <= BUDGET, "\n".join(many)
+    assert len(many) <= budget, "\n".join(many)
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_case_search_by_name_and_id_number(client, village_a, staff):
 def test_leader_queue(client, village_a, staff, small_pages):
     few, many = _few_and_many(client, staff["leader"], lambda c: reverse("leader_queue"),
                               village_a, staff, S.AWAITING_SIGN_OFF, more=4)
-    _assert_bounded(few, many)
+    _assert_bounded(few, many, BUDGET + 1)  # + the emergencies on their clocks (one statement)
 
 
 def test_capped_count_stops_at_the_cap(village_a, staff, monkeypatch):

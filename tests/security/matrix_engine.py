@@ -249,7 +249,8 @@ SAMPLE_VALUES = {"channel": "phone", "outcome": "supported", "paperwork_complete
                  "covered_persons": 1, "amount": "500.00", "recorder": "李会计",
                  "scan_base64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNg"
                                 "YGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC",
-                 "scan_name": "scan.png", "lodged_at": None, "investigators": ["王强", "李娜"]}
+                 "scan_name": "scan.png", "lodged_at": None, "investigators": ["王强", "李娜"],
+                 "cause": "fire", "method": "cash"}
 
 
 @functools.cache

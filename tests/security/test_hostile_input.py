@@ -171,6 +171,8 @@ FORM_VIEWS: dict[str, tuple[str, str | None]] = {
     "password_change": ("clerk", None),
     "accept_start": ("clerk", None),
     "accept_case": ("clerk", "accept_start"),
+    "accept_sign": ("clerk", "accept_start"),
+    "emergency_report": ("clerk", "accept_start"),
     "spot_check_new": ("bureau", None),
     "spot_check_finding": ("bureau", "spot_check_detail", None, "spot_check"),
     "spot_check_answer": ("clerk", "spot_check_detail", None, "spot_check"),
