@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_posting_clock_appraisal_scan'),
+        ('cases', '0021_home_visit_client_id'),
     ]
 
     operations = [
