@@ -1,34 +1,71 @@
 """One household, one file (一户一档, S18): the index (卷内目录) and the exports.
 
 `archive_pdf(household)` → one PDF: the index first, then every document as it was issued
-(the stored bytes, never re-rendered), the scans of signed delivery receipts and the
-household's attachments.
+(the stored bytes, never re-rendered), the scans of signed delivery receipts, signed
+authorizations, home-visit photos, the board sheet and its posting photo, the signed appraisal
+record, each case's trail and the household's attachments. Each index line has its date and
+SHA-256. An item whose stored file cannot be read is listed as 文件无法读取 and skipped.
 `archive_zip(household)` → the index, each file under a readable name, and a manifest with
 every file's SHA-256.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from cases.models import Household
+from cases.models.events import EVENT_LABELS
 from documents.context import issuer_name
 from documents.render import html_to_pdf, strip_cjk_whitespace
 from documents.selectors import ArchiveEntry, household_archive
 
+logger = logging.getLogger("documents.archive")
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
+UNREADABLE = "文件无法读取"
+
+
+def _trail_pdf(entry: ArchiveEntry) -> bytes:
+    """The case's trail (办理过程记录): every event with its time, actor and hash."""
+    case = entry.trail_case
+    events = case.events.select_related("actor").order_by("seq")
+    html = render_to_string("documents/archive/trail.html", {
+        "doc_title": "办理过程记录", "case": case, "entry": entry,
+        "rows": [{"event": e, "label": EVENT_LABELS.get(e.action, e.action),
+                  "actor": (e.actor.get_full_name() or e.actor.username) if e.actor else "系统"}
+                 for e in events],
+    })
+    return html_to_pdf(strip_cjk_whitespace(html), label="办理过程记录").content
+
+
+def _board_pdf(entry: ArchiveEntry) -> bytes:
+    from publicity import printing
+
+    batch = entry.board
+    base = getattr(settings, "DOCUMENTS_PUBLIC_BASE_URL", "").rstrip("/")
+    return printing.board_pdf(batch, public_url=base + reverse("public_village",
+                                                               args=[batch.village.code]))
 
 
 def _entry_pdf(entry: ArchiveEntry) -> bytes:
-    """The entry's PDF: the stored document, a PDF scan, or an image scan laid on a page."""
+    """The entry's PDF: the stored document, a PDF scan, an image laid on a page, or the
+    board sheet or trail rendered now."""
+    if entry.trail_case is not None:
+        return _trail_pdf(entry)
+    if entry.board is not None:
+        return _board_pdf(entry)
     if entry.document is not None and not entry.is_scan:
         with entry.document.pdf.open("rb") as fh:
             return fh.read()
@@ -42,8 +79,35 @@ def _entry_pdf(entry: ArchiveEntry) -> bytes:
     return html_to_pdf(strip_cjk_whitespace(html), label=entry.title).content
 
 
-def _index_pdf(household: Household, entries: list[ArchiveEntry], starts: list[int]) -> tuple[
-        bytes, int]:
+def _parts(entries: list[ArchiveEntry]) -> tuple[list[ArchiveEntry], list[bytes | None]]:
+    """Each entry's PDF and page count. An item that cannot be read or rendered is kept in
+    the index marked 文件无法读取 (and logged); the rest of the file still renders."""
+    out_entries: list[ArchiveEntry] = []
+    parts: list[bytes | None] = []
+    for entry in entries:
+        try:
+            part = _entry_pdf(entry)
+            pages = len(PdfReader(io.BytesIO(part)).pages)
+        except Exception:
+            logger.exception("一户一档：第%s项“%s”无法读取，已跳过。", entry.position, entry.title)
+            note = "；".join(n for n in (entry.note, UNREADABLE) if n)
+            out_entries.append(dataclasses.replace(entry, note=note, pages=0))
+            parts.append(None)
+            continue
+        digest = hashlib.sha256(part).hexdigest()
+        registered = entry.registered_sha256
+        note = entry.note
+        if registered and registered != digest and entry.board is None \
+                and entry.trail_case is None:
+            note = "；".join(n for n in (note, "与登记的SHA-256不符") if n)
+        out_entries.append(dataclasses.replace(entry, note=note, pages=pages,
+                                               sha256=registered or digest))
+        parts.append(part)
+    return out_entries, parts
+
+
+def _index_pdf(household: Household, entries: list[ArchiveEntry],
+               starts: list[int | None]) -> tuple[bytes, int]:
     township = household.village.township
     html = render_to_string("documents/archive/index.html", {
         "doc_title": "卷内目录",
@@ -58,25 +122,32 @@ def _index_pdf(household: Household, entries: list[ArchiveEntry], starts: list[i
     return rendered.content, rendered.pages
 
 
+def _starts(entries: list[ArchiveEntry], first: int) -> list[int | None]:
+    starts: list[int | None] = []
+    page = first
+    for entry in entries:
+        if entry.pages:
+            starts.append(page)
+            page += entry.pages
+        else:
+            starts.append(None)
+    return starts
+
+
 def archive_pdf(household: Household) -> bytes:
     """The household's whole file as one PDF, the index first, with a bookmark per entry."""
-    entries = household_archive(household)
-    parts = [_entry_pdf(e) for e in entries]
-    counts = [len(PdfReader(io.BytesIO(p)).pages) for p in parts]
+    entries, parts = _parts(household_archive(household))
     index_pages = 1
     for _ in range(3):  # the index's own length shifts every start page
-        starts, page = [], index_pages + 1
-        for count in counts:
-            starts.append(page)
-            page += count
-        index, pages = _index_pdf(household, entries, starts)
+        index, pages = _index_pdf(household, entries, _starts(entries, index_pages + 1))
         if pages == index_pages:
             break
         index_pages = pages
     writer = PdfWriter()
     writer.append(io.BytesIO(index), outline_item="卷内目录")
     for entry, part in zip(entries, parts, strict=True):
-        writer.append(io.BytesIO(part), outline_item=f"{entry.position}. {entry.title}")
+        if part is not None:
+            writer.append(io.BytesIO(part), outline_item=f"{entry.position}. {entry.title}")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -88,19 +159,17 @@ def _safe(name: str) -> str:
 
 def archive_zip(household: Household) -> bytes:
     """The household's file as a ZIP: 00_卷内目录.pdf, one file per entry, manifest.json."""
-    entries = household_archive(household)
-    parts = [_entry_pdf(e) for e in entries]
-    counts = [len(PdfReader(io.BytesIO(p)).pages) for p in parts]
-    starts, page = [], 1
-    for count in counts:
-        starts.append(page)
-        page += count
-    index, _ = _index_pdf(household, entries, starts)
+    entries, parts = _parts(household_archive(household))
+    index, _ = _index_pdf(household, entries, _starts(entries, 1))
     manifest = []
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("00_卷内目录.pdf", index)
         for entry, part in zip(entries, parts, strict=True):
+            if part is None:
+                manifest.append({"position": entry.position, "file": None,
+                                 "title": entry.title, "note": entry.note})
+                continue
             name = _safe(f"{entry.position:02d}_{entry.title}_{entry.number}.pdf")
             zf.writestr(name, part)
             manifest.append({
@@ -108,9 +177,7 @@ def archive_zip(household: Household) -> bytes:
                 "number": entry.number, "date": entry.date.isoformat(),
                 "case": entry.case_number, "note": entry.note,
                 "sha256": hashlib.sha256(part).hexdigest(),
-                "registered_sha256": (entry.document.sha256
-                                      if entry.document is not None and not entry.is_scan
-                                      else None),
+                "registered_sha256": entry.registered_sha256 or None,
             })
         zf.writestr("manifest.json", json.dumps(
             {"household": household.pk, "exported_at": timezone.now().isoformat(),

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,7 +20,14 @@ from django.views.decorators.http import require_GET
 
 from cases import scoping
 from cases.calendar import WorkCalendar, display_calendar
-from cases.models import Deadline, DeadlineKind, DeadlineUnit, HomeVisit, VerificationReport
+from cases.models import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    DeadlineUnit,
+    HomeVisit,
+    VerificationReport,
+)
 from cases.notifications import unread_count
 from cases.permissions import Role
 from cases.sweep import at_risk_cutoffs, running_q
@@ -83,6 +91,28 @@ def _waiting(cases, now: dt.datetime) -> list[dict]:
     return out
 
 
+def _undelivered(townships, now: dt.datetime, cutoffs, calendar: WorkCalendar) -> list[dict]:
+    """Notices of the townships not yet delivered (S16), nearest delivery due first, each with
+    its delivery clock's state and time left worded as the clocks above; one row past the
+    limit tells whether there are more."""
+    from documents.selectors import notices_undelivered
+
+    notices = list(notices_undelivered([t.pk for t in townships])
+                   .select_related("case__applicant", "delivery_deadline")
+                   .order_by(F("delivery_deadline__due_at").asc(nulls_last=True), "issued_at",
+                             "pk")[:LIST_LIMIT + 1])
+    rows = []
+    for notice in notices:
+        deadline = notice.delivery_deadline
+        row = {"document": notice, "deadline": deadline, "state": "", "state_label": "",
+               "left": ""}
+        if deadline is not None and deadline.status == DeadlineStatus.OPEN:
+            row.update({k: v for k, v in _clock_row(deadline, now, cutoffs, calendar).items()
+                        if k in ("state", "state_label", "left")})
+        rows.append(row)
+    return rows
+
+
 @require_GET
 def clerk_home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -100,6 +130,7 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
     clocks = (Deadline.objects.filter(running_q(), case__in=cases)
               .select_related("case__applicant", "case__village")
               .order_by("due_at", "pk")[:LIST_LIMIT])
+    undelivered = _undelivered(townships, now, cutoffs, calendar)
     return render(request, "cases/clerk/home.html", {
         "townships": townships,
         "by_state": by_state,
@@ -107,6 +138,9 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
         "clocks": [_clock_row(d, now, cutoffs, calendar) for d in clocks],
         "waiting": _waiting(cases, now),
         "unread": unread_count(user),
+        "undelivered": undelivered[:LIST_LIMIT],
+        "undelivered_more": len(undelivered) > LIST_LIMIT,
+        "delivery_days": settings.DELIVERY_WORKING_DAYS,
         "limit": LIST_LIMIT,
         "now": now,
     })
