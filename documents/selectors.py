@@ -95,17 +95,38 @@ class ArchiveEntry:
         return self.sha256
 
 
-def _case_evidence(case, add) -> None:
-    """A case's signed scans, photos, board sheet and trail, in the order of the procedure."""
+def _by_case(rows, key=lambda row: row.case_id) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(key(row), []).append(row)
+    return grouped
+
+
+def _evidence(case_ids: list[int]) -> dict[str, dict[int, list]]:
+    """The cases' scans and photos, one query per kind whatever the number of cases."""
     from cases.models import Appraisal, HomeVisitPhoto, VerificationAuthorization
 
+    return {
+        "auths": _by_case(VerificationAuthorization.objects.filter(case_id__in=case_ids)
+                          .exclude(scan="").select_related("person")
+                          .order_by("signed_on", "id")),
+        "photos": _by_case(HomeVisitPhoto.objects.filter(visit__case_id__in=case_ids)
+                           .select_related("visit")
+                           .order_by("visit__visited_on", "visit_id", "id"),
+                           lambda photo: photo.visit.case_id),
+        "appraisals": _by_case(Appraisal.objects.filter(case_id__in=case_ids)
+                               .select_related("publicity_record")
+                               .order_by("held_on", "id")),
+    }
+
+
+def _case_evidence(case, evidence: dict[str, dict[int, list]], add) -> None:
+    """A case's signed scans, photos, board sheet and trail, in the order of the procedure."""
     number = case.number
-    for auth in (VerificationAuthorization.objects.filter(case=case).exclude(scan="")
-                 .select_related("person").order_by("signed_on", "id")):
+    for auth in evidence["auths"].get(case.pk, []):
         add(title=f"核对授权书(签字扫描件)：{auth.person.name}", number="", date=auth.signed_on,
             case_number=number, note="签字授权书", file=auth.scan, sha256=auth.scan_sha256)
-    for photo in (HomeVisitPhoto.objects.filter(visit__case=case).select_related("visit")
-                  .order_by("visit__visited_on", "visit_id", "id")):
+    for photo in evidence["photos"].get(case.pk, []):
         add(title=f"入户调查照片：{photo.caption or photo.visit.visited_on}", number="",
             date=photo.visit.visited_on, case_number=number, note="入户调查", file=photo.image,
             sha256=photo.sha256)
@@ -120,7 +141,7 @@ def _case_evidence(case, add) -> None:
                                         timezone.now()),
                 case_number=number, note=batch.posted_place, file=batch.board_photo,
                 sha256=batch.board_photo_sha256)
-    for appraisal in Appraisal.objects.filter(case=case).order_by("held_on", "id"):
+    for appraisal in evidence["appraisals"].get(case.pk, []):
         if appraisal.scan:
             add(title="民主评议记录(签字扫描件)", number="", date=appraisal.held_on,
                 case_number=number, note=appraisal.recorder, file=appraisal.scan,
@@ -171,9 +192,17 @@ def household_archive(household: Household) -> list[ArchiveEntry]:
                 note=delivery.get_method_display(), delivery=delivery)
     cases = list(Case.objects.filter(household=household)
                  .select_related("publicity_entry__batch__village").order_by("applied_at", "id"))
+    from django.db.models import Max
+
+    from cases.models import CaseEvent
+
+    ids = [c.pk for c in cases]
+    evidence = _evidence(ids)
+    last_events = dict(CaseEvent.objects.filter(case_id__in=ids).order_by().values("case_id")
+                       .annotate(last=Max("at")).values_list("case_id", "last"))
     for case in cases:
-        _case_evidence(case, add)
-        last = case.events.order_by("-seq").values_list("at", flat=True).first()
+        _case_evidence(case, evidence, add)
+        last = last_events.get(case.pk)
         if last is not None:
             add(title="办理过程记录", number="", date=timezone.localdate(last),
                 case_number=case.number, note="案件轨迹", trail_case=case)

@@ -98,7 +98,7 @@ def _undelivered(townships, now: dt.datetime, cutoffs, calendar: WorkCalendar) -
     from documents.selectors import notices_undelivered
 
     notices = list(notices_undelivered([t.pk for t in townships])
-                   .select_related("case__applicant", "delivery_deadline")
+                   .select_related("case__applicant", "delivery_deadline__case")
                    .order_by(F("delivery_deadline__due_at").asc(nulls_last=True), "issued_at",
                              "pk")[:LIST_LIMIT + 1])
     rows = []

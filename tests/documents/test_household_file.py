@@ -24,7 +24,7 @@ from publicity.models import BatchEntry, PublicityBatch
 from tests.documents.conftest import issue, pdf_text
 
 K = DocumentKind
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("S18")]
+pytestmark = [pytest.mark.django_db, pytest.mark.clause("S17", "S18")]
 
 
 def _png(color: str = "white") -> bytes:
