@@ -73,6 +73,11 @@ def complete(full_case, people, clerk_a, leader_a, verifier_a):
                               file=ContentFile(_png("pink"), name="hukou.png"),
                               content_type="image/png", size=1, sha256=_sha(_png("pink")),
                               uploaded_by=clerk_a)
+    signed = _png("lavender")
+    Attachment.objects.create(household=case.household, case=case, kind="signed_application",
+                              file=ContentFile(signed, name="application.png"),
+                              content_type="image/png", size=len(signed), sha256=_sha(signed),
+                              uploaded_by=clerk_a)
     issued = {
         "visit": issue(case, K.HOME_VISIT, clerk_a),
         "report": issue(case, K.VERIFICATION_REPORT, verifier_a),
@@ -89,16 +94,16 @@ def complete(full_case, people, clerk_a, leader_a, verifier_a):
 def test_the_household_file_holds_every_kind_of_item(household, complete):
     case, issued, photo = complete
     text = pdf_text(archive_pdf(household))
-    index = text[:text.index("办理过程记录") + 200]
+    index = text[:text.index("打印日期")]  # the index (卷内目录) ends with its printing date
     for title in ("入户调查登记表", "家庭经济状况核对报告", "民主评议记录", "不予批准告知书",
                   "送达回证", "核对授权书(签字扫描件)：王秀英", "入户调查照片：厨房",
                   "审批公示单", "公示栏张贴照片", "民主评议记录(签字扫描件)",
-                  "送达回证(签收扫描件)", "办理过程记录", "附件：户口簿"):
+                  "送达回证(签收扫描件)", "办理过程记录", "附件：户口簿", "附件：签字申请书扫描件"):
         assert title in index, title
     # Index lines carry the SHA-256 registered for each item.
     for document in issued.values():
         assert document.number in text and document.sha256 in text
-    assert photo.sha256 in text
+    assert photo.sha256 in text and _sha(_png("lavender")) in text
     # The content follows the index: the documents as issued, the board sheet, the trail.
     assert "自建房两间，无大型农机，无车辆。" in text  # 入户调查表
     assert "家庭月人均收入低于当地低保标准。" in text  # 核对报告
