@@ -168,6 +168,9 @@ def _todo(kind: str, row: dict) -> str:
     if row["kind"] == DeadlineKind.POSTING:
         return ("公示单尚未确认张贴。请协理员将公示单张贴在村(社区)公示栏，"
                 "并上传公示栏照片确认张贴；公示期自确认张贴之日的次日起算。")
+    if row["kind"] == DeadlineKind.DELIVERY:
+        return ("请将告知书送达申请人，并在文书送达页面登记送达情况；未能送达的，"
+                "电话告知并登记电话告知记录（S16）。")
     if kind == NotificationKind.BREACHED:
         return "请立即办理，并在案件中说明超期原因。"
     return "请抓紧办理，按时办结。"
@@ -336,6 +339,13 @@ def deadline_drafts(kind: str, rows: list[dict], recipients: Recipients) -> list
                 continue
             people = recipients.assistants(row.get("case__village_id")) + clerk
             level = NotificationLevel.WARNING
+        elif row["kind"] == DeadlineKind.DELIVERY:
+            # A notice not yet delivered (S16): the clerk who delivers it, at risk and breached.
+            if kind not in (NotificationKind.AT_RISK, NotificationKind.BREACHED):
+                continue
+            people = clerk
+            level = (NotificationLevel.URGENT if kind == NotificationKind.BREACHED
+                     else NotificationLevel.WARNING)
         elif kind == NotificationKind.AT_RISK:
             if row["kind"] == DeadlineKind.PUBLICITY:
                 continue

@@ -432,6 +432,8 @@ def verification_record(*, case: Case, monthly_income: Decimal, conclusion: str,
                  payload={"report": report.pk, "monthly_income": report.monthly_income,
                           "version": report.version, "basis": report.basis,
                           "snapshot_sha256": report.snapshot_sha256})
+    if not report.is_recheck:  # a recheck is issued as 复核报告 when the recheck completes
+        _issue(case, DocumentKind.VERIFICATION_REPORT, by, extra={"report_id": report.pk})
     return report
 
 
@@ -557,6 +559,7 @@ def home_visit_record(*, case: Case, visited_on: dt.date, investigators: list[st
     append_event(case, "home_visit_recorded", actor=by,
                  payload={"visit": visit.pk, "visited_on": visited_on, "investigators": names,
                           "photos": [sha for _, sha, _, _ in photo_files]})
+    _issue(case, DocumentKind.HOME_VISIT, by, extra={"home_visit_id": visit.pk})
     return visit
 
 
@@ -816,6 +819,7 @@ def case_record_appraisal(*, case: Case, by, held_on: dt.date, place: str, chair
         })
         append_event(case, "appraisal_scan_filed", actor=by,
                      payload={"appraisal": appraisal.pk, "sha256": sha})
+        _issue(case, DocumentKind.APPRAISAL_RECORD, by, extra={"appraisal_id": appraisal.pk})
     except Exception:
         appraisal.scan.delete(save=False)  # the rows roll back; leave no file behind
         raise

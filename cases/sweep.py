@@ -90,8 +90,11 @@ def at_risk_cutoffs(now: dt.datetime, *, calendar: WorkCalendar | None = None) -
 
 
 def running_q() -> Q:
-    """Clocks that still run: open, on a case that has not ended."""
-    return Q(status=DeadlineStatus.OPEN) & ~Q(case__status__in=ENDED_CASE_STATUSES)
+    """Clocks that still run: open, on a case that has not ended; a notice's delivery clock
+    (S16) runs on an ended case too (a rejection or termination notice ends the case and must
+    still reach the applicant)."""
+    return Q(status=DeadlineStatus.OPEN) & (~Q(case__status__in=ENDED_CASE_STATUSES)
+                                            | Q(kind=DeadlineKind.DELIVERY))
 
 
 def breached_q(now: dt.datetime) -> Q:

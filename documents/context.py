@@ -228,6 +228,9 @@ def _acceptance(case: Case, ctx: dict, extra: dict, person, by) -> dict:
 
 @builder(K.HOME_VISIT)
 def _home_visit(case: Case, ctx: dict, extra: dict, person, by) -> dict:
+    if extra.get("blank"):  # the form taken along on the visit, filled in by hand
+        return {"visit": {"id": None, "visited_on": None, "investigators": [],
+                          "findings": ""}, "blank": True}
     visit = _pick(HomeVisit.objects.filter(case=case).order_by("visited_on", "id"),
                   "home_visit_id", extra, "入户调查")
     return {

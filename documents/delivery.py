@@ -3,6 +3,12 @@
 SEED 三(二): rejection notices and benefit adjustment/stoppage notices are delivered in time;
 if delivery fails, the person is told by phone and a record is kept. So a failed delivery (and
 a delivery by phone) is accepted only together with its phone record.
+
+"In time" is a clock: each such notice gets a `Deadline` of kind 文书送达, due at the end of the
+`DELIVERY_WORKING_DAYS`-th working day after the day of issue (official calendar,
+`cases.calendar`). The sweep marks it at risk and breached like every other clock and reminds
+the clerk; a delivery, or the phone record after a failed one, settles it (on time when the
+delivery happened by the due moment).
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
 from cases.trail import append_event
 from documents import remedies
 from documents.kinds import ADVERSE_KINDS, APPLICANT_NOTICE_KINDS, DocumentKind
@@ -41,6 +48,41 @@ class PhoneRecord:
     called_by: object
     spoke_with: str
     content: str
+
+
+def delivery_clock_start(*, case: Case, issued_at: dt.datetime,
+                         supersedes: IssuedDocument | None = None) -> Deadline:
+    """Start the delivery clock of a notice being issued (inside `document_issue`'s
+    transaction); the clock of the notice it corrects, if still running, is cancelled: the
+    correction is what must be delivered now."""
+    from cases.services import _start_clock
+
+    if supersedes is not None and supersedes.delivery_deadline_id:
+        running = Deadline.objects.filter(pk=supersedes.delivery_deadline_id,
+                                          status=DeadlineStatus.OPEN)
+        running.update(status=DeadlineStatus.CANCELLED, settled_at=issued_at)
+    return _start_clock(case, DeadlineKind.DELIVERY, DeadlineUnit.WORKDAY,
+                        settings.DELIVERY_WORKING_DAYS, "S16", issued_at)
+
+
+def _settle_delivery_clock(case: Case, document: IssuedDocument, at: dt.datetime) -> None:
+    """Stop the notice's delivery clock: met when `at` is by its due moment, else late."""
+    from cases.services import refresh_next_due
+
+    if not document.delivery_deadline_id:
+        return
+    deadline = (Deadline.objects.select_for_update()
+                .filter(pk=document.delivery_deadline_id, status=DeadlineStatus.OPEN).first())
+    if deadline is None:
+        return
+    deadline.status = DeadlineStatus.MET if at <= deadline.due_at else DeadlineStatus.MET_LATE
+    deadline.settled_at = timezone.now()
+    deadline.save(update_fields=["status", "settled_at"])
+    append_event(case, "deadline_settled", payload={
+        "kind": deadline.kind, "status": deadline.status, "due_at": deadline.due_at,
+        "number": document.number,
+    })
+    refresh_next_due(case)
 
 
 def _check_phone(phone: PhoneRecord | None, *, why: str) -> None:
@@ -145,6 +187,10 @@ def delivery_record(*, document: IssuedDocument, method: str, attempted_at: dt.d
             spoke_with=phone.spoke_with.strip(), content=phone.content.strip(),
         )
         payload["phone_notification_id"] = call.pk
+    if not failed:
+        _settle_delivery_clock(case, document, attempted_at)
+    elif phone is not None:  # the SEED's fallback: told by phone after a failed delivery
+        _settle_delivery_clock(case, document, phone.called_at)
     action = "document_delivery_failed" if failed else "document_delivered"
     append_event(case, action, actor=by, note=failure_reason, payload=payload)
     return delivery

@@ -186,6 +186,13 @@ def document_issue(*, case: Case, kind: DocumentKind | str, by, person: Person |
             issued_by=by, issued_at=issued_at, supersedes=supersedes,
             correction_reason=reason,
         )
+        if kind == DocumentKind.DELIVERY_RECEIPT:
+            document.serves_id = extra.get("document_id")
+        if kind.needs_delivery:
+            from documents.delivery import delivery_clock_start
+
+            document.delivery_deadline = delivery_clock_start(
+                case=case, issued_at=issued_at, supersedes=supersedes)
         document.pdf.save(f"{code}.pdf", ContentFile(rendered.content), save=False)
         try:
             document.save(force_insert=True)
@@ -197,6 +204,10 @@ def document_issue(*, case: Case, kind: DocumentKind | str, by, person: Person |
         except BaseException:
             document.pdf.storage.delete(document.pdf.name)
             raise
+    if kind.needs_delivery:
+        # Its 送达回证, numbered with the notice, printed with it and signed on delivery.
+        document_issue(case=case, kind=DocumentKind.DELIVERY_RECEIPT, by=by,
+                       extra={"document_id": document.pk})
     return document
 
 

@@ -13,17 +13,19 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import scoping
 from cases.audit_access import log_access
 from cases.models import AccessLog, Case
 from cases.permissions import Role
-from documents import archive, bundle
+from documents import archive, batch, bundle
+from documents.context import build_context, freeze
 from documents.delivery import PhoneRecord, delivery_record
 from documents.forms import DeliveryForm
-from documents.kinds import APPLICANT_NOTICE_KINDS
+from documents.kinds import APPLICANT_NOTICE_KINDS, DocumentKind
 from documents.models import IssuedDocument
+from documents.render import render_pdf
 from documents.selectors import household_archive
 from documents.services import DocumentError, normalize_code
 
@@ -138,6 +140,79 @@ def case_bundle_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     log_access(request, AccessLog.Action.PRINT, "case_bundle", case.pk)
     return _file_response(bundle.bundle_pdf(case, by=request.user),
                           f"申请材料_{case.number}.pdf", "application/pdf", attachment=False)
+
+
+def _visible_case(user, pk: int) -> Case:
+    case = Case.objects.filter(pk=pk, household__in=scoping.households_visible_to(user)).first()
+    if case is None:
+        raise Http404("未找到该案件，或您无权查看。")
+    return case
+
+
+@require_GET
+def case_home_visit_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The blank 入户调查表 (S4), pre-filled with the household, to take along on the visit.
+
+    A printout, not an issued document: the filled-in table is issued when the visit is
+    recorded (`cases.services.home_visit_record`)."""
+    case = _visible_case(request.user, pk)
+    log_access(request, AccessLog.Action.PRINT, "home_visit_form", case.pk)
+    kind = DocumentKind.HOME_VISIT
+    content = render_pdf(kind, freeze(build_context(kind, case=case, extra={"blank": True},
+                                                    by=request.user)))
+    return _file_response(content, f"入户调查表_{case.number}.pdf", "application/pdf",
+                          attachment=False)
+
+
+@require_GET
+def document_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 送达回证 of a notice (S16): the one issued with it, else an unnumbered printout."""
+    document = _visible_document(request.user, pk)
+    if document.kind not in APPLICANT_NOTICE_KINDS:
+        raise Http404("该文书无需送达。")
+    receipt = document.receipts.order_by("-issued_at", "-id").first()
+    log_access(request, AccessLog.Action.PRINT, "delivery_receipt", document.pk,
+               detail=receipt.number if receipt else document.number)
+    if receipt is not None:
+        with receipt.pdf.open("rb") as fh:
+            content = fh.read()
+        name = receipt.filename
+    else:
+        kind = DocumentKind.DELIVERY_RECEIPT
+        content = render_pdf(kind, freeze(build_context(
+            kind, case=document.case, extra={"document_id": document.pk}, by=request.user)))
+        name = f"送达回证_{document.number}.pdf"
+    return _file_response(content, name, "application/pdf", attachment=False)
+
+
+@require_POST
+def documents_batch_print(request: HttpRequest) -> HttpResponse:
+    """Several cases' documents as one PDF (a POST of checked cases from the leader queue,
+    the case list or the notices to deliver); only cases of the user's places, at most
+    `batch.BATCH_LIMIT`. `scope=deliver` prints each case's notices still to deliver with
+    their 送达回证; otherwise each case's current documents."""
+    ids = request.POST.getlist("case")
+    scope = request.POST.get("scope", "")
+    try:
+        found = batch.batch_documents(user=request.user, case_ids=ids, scope=scope)
+    except DocumentError as exc:
+        messages.error(request, exc.message)
+        return render(request, "documents/pages/batch_print.html",
+                      {"back": _safe_back(request), "limit": batch.BATCH_LIMIT}, status=400)
+    log_access(request, AccessLog.Action.PRINT, "batch_print", "",
+               detail="、".join(c.number for c in found.cases)[:200])
+    name = f"批量打印_{timezone.localdate():%Y%m%d}_{len(found.cases)}件.pdf"
+    return _file_response(batch.batch_pdf(found.documents), name, "application/pdf",
+                          attachment=True)
+
+
+def _safe_back(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return ""
 
 
 # --- Public -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class DeadlineKind(models.TextChoices):
     EMERGENCY_AID = "emergency_aid", "急难型先行救助(24小时)"
     EMERGENCY_REGISTRATION = "emergency_registration", "急难型登记补办(5个工作日)"
     PERIODIC_REVIEW = "periodic_review", "动态管理复核"
+    DELIVERY = "delivery", "文书送达(5个工作日)"
 
 
 class DeadlineUnit(models.TextChoices):

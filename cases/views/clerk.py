@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
@@ -26,6 +27,7 @@ from cases.list_fields import encrypted_fields
 from cases.models import (
     Deadline,
     DeadlineKind,
+    DeadlineStatus,
     DeadlineUnit,
     HomeVisit,
     Person,
@@ -111,6 +113,28 @@ def emergency_waiting(cases, now: dt.datetime, *, calendar: WorkCalendar | None 
     return out
 
 
+def _undelivered(townships, now: dt.datetime, cutoffs, calendar: WorkCalendar) -> list[dict]:
+    """Notices of the townships not yet delivered (S16), nearest delivery due first, each with
+    its delivery clock's state and time left worded as the clocks above; one row past the
+    limit tells whether there are more."""
+    from documents.selectors import notices_undelivered
+
+    notices = list(notices_undelivered([t.pk for t in townships])
+                   .select_related("case__applicant", "delivery_deadline__case")
+                   .order_by(F("delivery_deadline__due_at").asc(nulls_last=True), "issued_at",
+                             "pk")[:LIST_LIMIT + 1])
+    rows = []
+    for notice in notices:
+        deadline = notice.delivery_deadline
+        row = {"document": notice, "deadline": deadline, "state": "", "state_label": "",
+               "left": ""}
+        if deadline is not None and deadline.status == DeadlineStatus.OPEN:
+            row.update({k: v for k, v in _clock_row(deadline, now, cutoffs, calendar).items()
+                        if k in ("state", "state_label", "left")})
+        rows.append(row)
+    return rows
+
+
 @require_GET
 def clerk_home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -128,6 +152,7 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
     clocks = (Deadline.objects.filter(running_q(), case__in=cases)
               .select_related("case__applicant", "case__village")
               .order_by("due_at", "pk")[:LIST_LIMIT])
+    undelivered = _undelivered(townships, now, cutoffs, calendar)
     return render(request, "cases/clerk/home.html", {
         "townships": townships,
         "by_state": by_state,
@@ -136,6 +161,9 @@ def clerk_home(request: HttpRequest) -> HttpResponse:
         "waiting": _waiting(cases, now),
         "emergencies": emergency_waiting(cases, now, calendar=calendar),
         "unread": unread_count(user),
+        "undelivered": undelivered[:LIST_LIMIT],
+        "undelivered_more": len(undelivered) > LIST_LIMIT,
+        "delivery_days": settings.DELIVERY_WORKING_DAYS,
         "limit": LIST_LIMIT,
         "now": now,
     })

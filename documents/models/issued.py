@@ -78,6 +78,16 @@ class IssuedDocument(models.Model):
         related_name="superseded_by",
     )
     correction_reason = models.TextField("更正理由", blank=True)
+    # The delivery clock (S16) of a notice that must reach the applicant; set at issuance.
+    delivery_deadline = models.OneToOneField(
+        "cases.Deadline", verbose_name="送达时限", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="notice",
+    )
+    # A 送达回证: the notice it is the receipt for.
+    serves = models.ForeignKey(
+        "self", verbose_name="送达的文书", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="receipts",
+    )
 
     class Meta:
         verbose_name = "已出具文书"

@@ -408,6 +408,9 @@ VERIFICATION_WORK_HOURS = tuple(env.list("VERIFICATION_WORK_HOURS", subcast=int,
 # ≤ 6 hours for hour clocks), so the pages and the reminders never disagree. The 24-hour
 # emergency clock (S11) is escalated to the township leader after EMERGENCY_ESCALATION_HOURS.
 EMERGENCY_ESCALATION_HOURS = 12
+# A notice that must reach the applicant (rejection, adjustment, suspension, termination; S16)
+# is due delivered by the end of this many working days after the day it is issued.
+DELIVERY_WORKING_DAYS = 5
 # Deadlines handled per transaction by the sweep (each batch commits with its reminders).
 DEADLINE_SWEEP_BATCH = 2000
 # A worker that starts (or restarts after an outage) runs one sweep at once to catch up.

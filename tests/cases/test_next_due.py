@@ -73,6 +73,9 @@ def test_each_clock_change_moves_it(village_a, staff):
     assert _stored(case) == review.due_at != resumed.due_at
 
     case = services.case_terminate(case=case, by=staff["leader"], reason="家庭收入已超过标准。")
+    # What is left is delivering the termination notice (S16); once delivered, nothing.
+    assert _stored(case) == _clock(case, DeadlineKind.DELIVERY).due_at
+    _deliver_notices(case, staff)
     assert _stored(case) is None
 
 
@@ -84,7 +87,20 @@ def test_withdrawal_and_rejection_clear_it(village_a, staff):
 
     case = _case(S.AWAITING_SIGN_OFF, village_a, staff)
     services.case_reject(case=case, by=staff["leader"], reason="家庭人均收入高于当地低保标准。")
+    assert _stored(case) == _clock(case, DeadlineKind.DELIVERY).due_at
+    _deliver_notices(case, staff)
     assert _stored(case) is None
+
+
+def _deliver_notices(case, staff) -> None:
+    from django.utils import timezone
+
+    from documents.delivery import delivery_record
+    from documents.kinds import DELIVERY_REQUIRED_KINDS
+
+    for notice in case.documents.filter(kind__in=DELIVERY_REQUIRED_KINDS):
+        delivery_record(document=notice, method="in_person", attempted_at=timezone.now(),
+                        by=staff["clerk"], outcome="delivered", recipient="申请人本人")
 
 
 def test_emergency_clocks(village_a, staff):

@@ -302,9 +302,14 @@ def test_an_open_clock_of_an_ended_case_is_not_a_duty(village_a, staff):
     Deadline.objects.filter(pk=review.pk).update(status=DeadlineStatus.OPEN)
     review.refresh_from_db()
     with at(review.due_at + MINUTE):
-        result = sweep_deadlines()
-    assert result.breached == 0
-    assert not Notification.objects.exists()
+        sweep_deadlines()
+    review.refresh_from_db()
+    assert review.breached_at is None
+    assert not Notification.objects.filter(deadline=review).exists()
+    # The termination notice's delivery clock (S16) is still a duty on the ended case.
+    delivery = _clock(case, DeadlineKind.DELIVERY)
+    assert delivery.breached_at is not None
+    assert _to(delivery) == {"clerk_a"}
 
 
 # --- Set-based, batched, crash-safe ------------------------------------------------------------

@@ -41,12 +41,17 @@ def filed(full_case, clerk_a, leader_a):
 def test_the_index_lists_every_document_including_superseded_ones(household, filed):
     acceptance, rejection, corrected = filed
     entries = household_archive(household)
-    assert [e.position for e in entries] == [1, 2, 3, 4]
-    assert [e.number for e in entries] == [acceptance.number, rejection.number,
-                                           corrected.number, corrected.number]
+    assert [e.position for e in entries] == [1, 2, 3, 4, 5, 6, 7]
+    receipts = [e for e in entries if e.document is not None
+                and e.document.kind == K.DELIVERY_RECEIPT]
+    assert [e.number for e in entries if e.trail_case is None and e not in receipts] == [
+        acceptance.number, rejection.number, corrected.number, corrected.number]
+    # Each notice that must be delivered was issued with its 送达回证.
+    assert [r.document.serves_id for r in receipts] == [rejection.pk, corrected.pk]
     assert entries[1].note == "已被更正"
-    assert entries[2].note == f"更正{rejection.number}"
-    assert entries[3].is_scan and "送达回证" in entries[3].title
+    assert entries[3].note == f"更正{rejection.number}"
+    assert entries[4].is_scan and "送达回证(签收扫描件)" in entries[4].title
+    assert entries[6].title == "办理过程记录" and entries[6].trail_case is not None
 
 
 def test_the_merged_pdf_starts_with_the_index(household, filed):
@@ -58,16 +63,20 @@ def test_the_merged_pdf_starts_with_the_index(household, filed):
     assert "卷内目录" in first
     for document in filed:
         assert document.number in first
-    assert page_count(content) == 1 + sum(d.pages for d in filed) + 1  # + the scan's page
+        assert document.sha256 in first  # each index line carries its SHA-256
+    receipts = [d for d in filed[1:] for d in d.receipts.all()]
+    documents = [*filed, *receipts]
+    trail_pages = page_count(content) - 1 - sum(d.pages for d in documents) - 1
+    assert trail_pages >= 1  # index + documents + the scan's page + the trail
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
-    assert titles[:2] == ["卷内目录", "1. 社会救助申请受理通知书"] and len(titles) == 5
+    assert titles[:2] == ["卷内目录", "1. 社会救助申请受理通知书"] and len(titles) == 8
 
 
 def test_the_zip_holds_index_files_and_hashes(household, filed):
     with zipfile.ZipFile(io.BytesIO(archive_zip(household))) as zf:
         names = zf.namelist()
         manifest = json.loads(zf.read("manifest.json"))
-        assert names[0] == "00_卷内目录.pdf" and len(names) == 1 + 4 + 1
+        assert names[0] == "00_卷内目录.pdf" and len(names) == 1 + 7 + 1
         first = manifest["entries"][0]
         assert first["sha256"] == first["registered_sha256"] == \
             file_sha256(filed[0].pdf.name)

@@ -30,8 +30,9 @@ def staff(clerk_a, verifier_a, leader_a):
 @pytest.mark.clause("S3")
 def test_acceptance_issues_the_acceptance_notice(household, staff):
     case = build_case("investigating", household=household, **staff)
-    assert _kinds(case) == [K.ACCEPTANCE]
-    doc = IssuedDocument.objects.get(case=case)
+    # The verification report and the filled 入户调查表 follow from recording them (S4).
+    assert _kinds(case) == [K.ACCEPTANCE, K.VERIFICATION_REPORT, K.HOME_VISIT]
+    doc = IssuedDocument.objects.get(case=case, kind=K.ACCEPTANCE)
     assert case.number in pdf_text(stored_bytes(doc))
 
 
@@ -39,8 +40,10 @@ def test_acceptance_issues_the_acceptance_notice(household, staff):
 def test_rejection_issues_a_notice_with_reasons_that_must_be_delivered(household, staff,
                                                                       township_a):
     case = build_case("rejected", household=household, **staff)
-    assert _kinds(case) == [K.ACCEPTANCE, K.REJECTION]
+    assert _kinds(case) == [K.ACCEPTANCE, K.VERIFICATION_REPORT, K.HOME_VISIT, K.REJECTION,
+                            K.DELIVERY_RECEIPT]
     notice = IssuedDocument.objects.get(case=case, kind=K.REJECTION)
+    assert notice.receipts.get().kind == K.DELIVERY_RECEIPT
     text = pdf_text(stored_bytes(notice))
     assert "家庭人均收入高于低保标准" in text and "申请行政复议" in text
     assert list(notices_undelivered([township_a.pk], 0)) == [notice]
@@ -49,7 +52,8 @@ def test_rejection_issues_a_notice_with_reasons_that_must_be_delivered(household
 @pytest.mark.clause("S7")
 def test_sign_off_issues_the_approval_table_and_notice(household, staff):
     case = build_case("approved", household=household, **staff)
-    assert _kinds(case) == [K.ACCEPTANCE, K.APPROVAL_FORM, K.APPROVAL_NOTICE]
+    assert _kinds(case) == [K.ACCEPTANCE, K.VERIFICATION_REPORT, K.HOME_VISIT, K.APPROVAL_FORM,
+                            K.APPROVAL_NOTICE]
     table = IssuedDocument.objects.get(case=case, kind=K.APPROVAL_FORM)
     assert "leader_a" in pdf_text(stored_bytes(table))  # signed by the leader who signed off
     assert verify_documents() == []
