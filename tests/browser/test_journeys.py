@@ -104,7 +104,7 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         assert case.created_by == clerk_a and case.accepted_at is not None
         page.goto(journey.url(case.get_absolute_url()))
         _status_is(page, "核对与入户调查")
-        expect(page.locator("#clocks")).to_contain_text("S4")
+        expect(page.locator("#clocks")).to_contain_text("受理后20个工作日内完成核对")
 
         # 2. The verification officer records the result on the case page (S4).
         clock.shift(dt.timedelta(hours=3))
@@ -161,7 +161,7 @@ def test_a_dibao_application_from_the_window_to_the_district_inbox(
         _message(page, "操作已完成。")
         _status_is(page, "审批公示中")
         # The 7 days start only once the sheet is on the village board.
-        expect(page.locator("#actions")).to_contain_text("公示单尚未确认张贴")
+        expect(page.locator("#blocked-actions")).to_contain_text("公示单尚未确认张贴")
         case.refresh_from_db()
         assert case.status == CaseStatus.IN_PUBLICITY
         assert services.case_publicity_period(case) is None
@@ -252,14 +252,14 @@ def test_an_emergency_is_aided_first_and_the_paperwork_completed_after(
         _status_is(page, "急难求助已报告")
         case = Case.objects.get(household=household)
         assert case.status == CaseStatus.EMERGENCY_REPORTED
-        expect(page.locator("#clocks")).to_contain_text("S11")
+        expect(page.locator("#clocks")).to_contain_text("24小时内先行救助")
         journey.shot(page, "emergency-reported")
 
         # 2. Within hours the clerk gives the aid first (先行救助).
         clock.shift(dt.timedelta(hours=3))
         page = journey.page_as(clerk_a)
         page.goto(journey.url(case.get_absolute_url()))
-        expect(page.locator("#clocks")).to_contain_text("S11")
+        expect(page.locator("#clocks")).to_contain_text("24小时内先行救助")
         aid = page.locator("form[action$='/do/give_aid/']")
         aid.locator("input[name$='amount']").fill("2000")
         aid.locator("select[name$='cause']").select_option("fire")
