@@ -43,14 +43,17 @@ EMERGENCY_GROUPS = (
 )
 
 
-def next_step(case) -> dict | None:
-    """The next step of an emergency case, who takes it and the time left on its clock."""
+def next_step(case, clocks: list | None = None) -> dict | None:
+    """The next step of an emergency case, who takes it and the time left on its clock.
+    `clocks`: the case's `clock_rows`, when the page has read them already."""
     step = NEXT_STEPS.get(case.status)
     if step is None:
         return None
-    from cases.deadline_state import clock_rows
+    if clocks is None:
+        from cases.deadline_state import clock_rows
 
-    row = next((r for r in reversed(clock_rows(case)) if r.deadline.kind == step.clock), None)
+        clocks = clock_rows(case)
+    row = next((r for r in reversed(clocks) if r.deadline.kind == step.clock), None)
     return {"text": step.text, "what": step.what, "who": step.who,
             "due_at": row.deadline.due_at if row else None, "left": row.left_label if row else "",
             "state": row.state if row else ""}

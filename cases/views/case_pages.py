@@ -218,6 +218,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
     people = _people(case, _questions(case, user=user, moves=True, refusal=True))
     _note_agreement(case, user)
     missing = _missing_authorizations(case, people)
+    clocks = clock_rows(case)
     actions, blocked = [], []
     for item in services.available_actions(case, user):
         spec = ACTIONS.get(item["name"])
@@ -245,8 +246,8 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
     return _page(request, case, "case_detail", "cases/case_detail.html", {
         "members": [p for p in people if p.is_member],
         "missing_authorizations": missing,
-        "clocks": clock_rows(case),
-        "next_step": emergency.next_step(case),
+        "clocks": clocks,
+        "next_step": emergency.next_step(case, clocks),
         "actions": actions,
         "blocked_actions": blocked,
         "evidence_forms": evidence,

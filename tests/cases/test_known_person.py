@@ -28,6 +28,7 @@ from cases.households import (
 from cases.models import AccessLog, Household, Membership, Person, PersonChange
 from tests.cases.test_household_views import browser_form, new_household_data
 from tests.factories import HouseholdFactory, PersonFactory
+from tests.security.hostile_files import png
 
 pytestmark = pytest.mark.django_db
 
@@ -285,8 +286,8 @@ def test_the_acceptance_flow_refuses_a_mismatch_and_records_a_confirmed_update_o
     assert response.status_code == 302, response.context["form"].errors
     former.refresh_from_db()
     assert former.name == "张秀英", "screen 2 saves nothing either"
-    page = SimpleUploadedFile("auth.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
-    page_2 = SimpleUploadedFile("auth2.png", b"\x89PNG\r\n\x1a\n" + b"\1" * 32)
+    page = SimpleUploadedFile("auth.png", png(40, 30))  # real images: the upload check decodes
+    page_2 = SimpleUploadedFile("auth2.png", png(41, 31))
     response = client.post(reverse("accept_sign"), {
         "token": token, "scans": [page, page_2], "scan_for": ["0", "1"],
         "signed_on": timezone.localdate().isoformat()})

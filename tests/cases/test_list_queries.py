@@ -147,7 +147,8 @@ def test_search_finds_by_number_prefix_name_prefix_and_id_number(client, village
 
     assert found(case.number) == {case.number}
     assert found(case.number[:-3]) == {case.number, other.number}  # a prefix of both
-    assert found(case.number[3:]) == set()  # not a prefix: the number index serves prefixes
+    assert found(case.number[3:]) == {case.number}  # a tail, as read off a paper notice
+    assert found(case.number[3:-2]) == set()  # neither a prefix nor a tail
     assert case.number in found(case.applicant.id_number)
     assert found(case.applicant.id_number.lower()) == found(case.applicant.id_number)
     assert case.number in found(case.applicant.name[:1])
