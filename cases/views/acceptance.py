@@ -193,7 +193,8 @@ def accept_start(request: HttpRequest) -> HttpResponse:
             members = draft["members"]
         form = HouseholdForm(initial=initial, villages=villages)
         formset = MemberFormSet(initial=members, prefix="m")
-    emergency = (request.POST if request.method == "POST" else request.GET).get("emergency") == "1"
+    emergency = (request.POST.get("emergency") if request.method == "POST"
+                 else request.GET.get("emergency")) == "1"
     return render(request, "cases/acceptance/household.html", {
         "lookup": lookup, "form": form, "formset": formset, "chosen": chosen,
         "chosen_members": chosen.current_members() if chosen else [], "step": 1,

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases import scoping
+from cases import scoping, search
 from cases.audit_access import log_access
 from cases.models import AccessLog, Case, HomeVisit, Objection
 from cases.permissions import Role
@@ -92,8 +92,7 @@ def assistant_home(request: HttpRequest) -> HttpResponse:
 
 
 def _saved_case(request: HttpRequest) -> int | None:
-    raw = request.GET.get("saved", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return search.id_param(request, "saved")
 
 
 @require_GET

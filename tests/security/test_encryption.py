@@ -228,6 +228,7 @@ def _production(**overrides) -> subprocess.CompletedProcess:
     env.update({"DJANGO_SETTINGS_MODULE": "lanshan_aid.settings.base", "DEBUG": "false",
                 "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "aid.example",
                 "AUDIT_HMAC_KEY": secrets.token_urlsafe(40),
+                "DOCUMENTS_PUBLIC_BASE_URL": "https://aid.example",
                 "VAR_DIR": str(Path(settings.MEDIA_ROOT).parent / "crypto-check-var")})
     env.update(overrides)
     return subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE, env=env,

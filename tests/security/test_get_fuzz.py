@@ -48,8 +48,9 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "relatives": ("page",),
     "relative_cases": ("page",),
     "leader_queue": ("page",),
-    "accept_start": ("household", "back"),
+    "accept_start": ("household", "back", "emergency"),
     "accept_lookup": ("head_id",),
+    "assistant_home": ("saved",),
     "spot_check_detail": ("reproduce",),
     "public_objection": ("entry",),
     "publicity_batch_list": ("page",),
@@ -67,6 +68,8 @@ API_QUERIES = {
 OTHER_READS = {
     ("cases/views/households.py", "request.GET.items()"): "id_check: keys ending id_number",
     ("cases/views/verification.py", "request.GET.copy()"): "access_log: the pager's links",
+    ("cases/admin_base.py", "request.GET.get(SEARCH_VAR"):
+        "the admin's search term, masked before it is logged; Django's admin reads it itself",
 }
 READ_PATTERNS = (
     re.compile(r"request\.GET\.get\(\s*[\"']([^\"']+)[\"']"),

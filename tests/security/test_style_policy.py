@@ -38,6 +38,11 @@ PDF_ONLY: dict[str, str] = {
         "WeasyPrint only",
     "documents/templates/documents/archive/index.html":
         "卷内目录 of the household file: documents.archive._index_pdf → archive PDF/ZIP",
+    "documents/templates/documents/archive/trail.html":
+        "办理过程记录 of a case in the household file: documents.archive._trail_pdf → archive PDF",
+    "documents/templates/documents/archive/unreadable_page.html":
+        "the page standing in for an unreadable stored file: documents.archive._parts → "
+        "archive PDF",
     "documents/templates/documents/archive/scan_page.html":
         "an image scan laid on an A4 page: documents.archive._entry_pdf → archive PDF",
     "publicity/templates/publicity/board.html":
