@@ -170,7 +170,7 @@ def _todo(kind: str, row: dict) -> str:
                 "并上传公示栏照片确认张贴；公示期自确认张贴之日的次日起算。")
     if row["kind"] == DeadlineKind.DELIVERY:
         return ("请将告知书送达申请人，并在文书送达页面登记送达情况；未能送达的，"
-                "电话告知并登记电话告知记录（S16）。")
+                "电话告知并登记电话告知记录。")
     if kind == NotificationKind.BREACHED:
         return "请立即办理，并在案件中说明超期原因。"
     return "请抓紧办理，按时办结。"

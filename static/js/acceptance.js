@@ -133,7 +133,7 @@
     var list = document.getElementById("scan-list");
     var options = document.getElementById("scan-for-options");
     if (!input || !list || !options) { return; }
-    input.addEventListener("change", function () {
+    function rows() {
       list.textContent = "";
       Array.prototype.forEach.call(input.files, function (file, i) {
         var li = document.createElement("li");
@@ -149,7 +149,11 @@
         li.appendChild(select);
         list.appendChild(li);
       });
-    });
+    }
+    input.addEventListener("change", rows);
+    // Files chosen before this script ran (a slow page, or the browser keeping them on
+    // going back) get their rows too.
+    if (input.files && input.files.length) { rows(); }
   }
 
   bindIdChecks(document);

@@ -125,6 +125,7 @@ def test_a_clerk_accepts_in_the_order_of_the_window_in_three_screens(
 
     # Screen 3: the signed pages, matched to their adults, then accepted.
     expect(page.locator("#sign-form")).to_be_visible()
+    page.wait_for_load_state("load")  # acceptance.js has bound the file input
     step()
     page.set_input_files("#scans", [str(p) for p in scans])
     expect(page.locator("#scan-list select")).to_have_count(2)

@@ -29,6 +29,7 @@ from cases.models import (
 from cases.views.acceptance import DRAFT_KEY
 from cases.workflow import CaseStatus
 from documents.kinds import DocumentKind
+from tests.security.hostile_files import FAKE_PDF, png_declaring, svg_reading
 from tests.security.world import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clause("S15")]
@@ -542,3 +543,20 @@ def test_screen_two_queries_do_not_grow_with_the_household(client, clerk_a, vill
         client.post(START, {"existing": household.pk})
         counts.append(_queries(client, CASE))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("content", [
+    svg_reading("/etc/passwd"),  # an SVG named .png, pointing at a local file
+    png_declaring(13_000, 13_000),  # 169 megapixels in a few hundred bytes
+    FAKE_PDF,
+], ids=["svg", "huge_png", "fake_pdf"])
+def test_screen_three_takes_its_pages_through_the_upload_check(client, clerk_a, village_a,
+                                                               content):
+    client.force_login(clerk_a)
+    client.post(START, new_household_post(village_a))
+    client.post(CASE, case_post(client))
+    before = _counts()
+    response = client.post(SIGN, sign_post(client, files=[scan("page.png", content)]))
+    assert response.status_code == 400
+    assert "第1个文件（page.png）" in response.content.decode()
+    assert _counts() == before
