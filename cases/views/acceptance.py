@@ -257,6 +257,20 @@ def _application_members(form_members, household: Household):
     return people
 
 
+# What the last screen's save may be refused with; `refusal_message` words each for the form.
+SAVE_REFUSALS = (CaseActionError, KnownPersonMismatch, HouseholdError, ValidationError)
+
+
+def refusal_message(exc: Exception) -> str:
+    """The Chinese message of a refused save (one of `SAVE_REFUSALS`), for the form's top."""
+    if isinstance(exc, CaseActionError):
+        return exc.message
+    if isinstance(exc, KnownPersonMismatch):
+        return ("已登记人员的信息在第一步之后有变动，请返回第一步重新核对："
+                + "；".join(exc.messages))
+    return "；".join(exc.messages)
+
+
 def _accept(user, draft: dict, household: Household | None, members: list[DraftMember],
             form: AcceptanceSignForm):
     """Everything of screen 3's submit in one transaction; returns the accepted case."""
@@ -394,13 +408,8 @@ def accept_sign(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = _accept(user, draft, household, members, form)
-            except CaseActionError as exc:
-                form.add_error(None, exc.message)
-            except KnownPersonMismatch as exc:
-                form.add_error(None, "已登记人员的信息在第一步之后有变动，请返回第一步重新核对："
-                               + "；".join(exc.messages))
-            except (HouseholdError, ValidationError) as exc:
-                form.add_error(None, "；".join(exc.messages))
+            except SAVE_REFUSALS as exc:
+                form.add_error(None, refusal_message(exc))
             else:
                 request.session.pop(DRAFT_KEY, None)
                 return redirect("accept_done", pk=case.pk)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,14 +18,16 @@ from django.views.decorators.http import require_http_methods
 
 from cases import services
 from cases.errors import CaseActionError
-from cases.households import HouseholdError, KnownPersonMismatch, household_save
+from cases.households import household_save
 from cases.models import PersonChange
 from cases.views.acceptance import (
     DRAFT_KEY,
+    SAVE_REFUSALS,
     _draft,
     _draft_members,
     _new_household,
     _require_clerk,
+    refusal_message,
 )
 from cases.workflow import CaseKind
 
@@ -79,13 +80,8 @@ def emergency_report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = _report(user, draft, household, form)
-            except CaseActionError as exc:
-                form.add_error(None, exc.message)
-            except KnownPersonMismatch as exc:
-                form.add_error(None, "已登记人员的信息在第一步之后有变动，请返回第一步重新核对："
-                               + "；".join(exc.messages))
-            except (HouseholdError, ValidationError) as exc:
-                form.add_error(None, "；".join(exc.messages))
+            except SAVE_REFUSALS as exc:
+                form.add_error(None, refusal_message(exc))
             else:
                 request.session.pop(DRAFT_KEY, None)
                 messages.success(request, f"已报告急难求助，案件编号 {case.number}。"
