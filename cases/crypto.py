@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 import time
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ from django.utils.functional import cached_property
 
 from cases import idnumber
 
+_TAIL = re.compile(r"[0-9]{5}[0-9X]")
 TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - every Fernet token (version byte 0x80, then a 64-bit timestamp)
 
 
@@ -85,6 +87,7 @@ def _reset_keys(*, setting: str, **kwargs) -> None:
         keyring.cache_clear()
         _primary.cache_clear()
         _hash_key.cache_clear()
+        _tail_key.cache_clear()
 
 
 def generate_key() -> str:
@@ -156,6 +159,33 @@ def id_hash(number: str, *, normalized: bool = False) -> str:
     """
     text = number if normalized else idnumber.normalize(number)
     return hmac.new(_hash_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+ID_TAIL_LENGTH = 6
+# The label of the tail hash's own key, derived from ID_HASH_KEY (HMAC as a KDF): the tail
+# and the full-number hashes are made with different keys, so no value of one column can be
+# compared with the other's.
+_TAIL_PURPOSE = b"lanshan-aid|id-tail-hash|v1"
+
+
+@lru_cache(maxsize=1)
+def _tail_key() -> bytes:
+    return hmac.new(_hash_key(), _TAIL_PURPOSE, hashlib.sha256).digest()
+
+
+def id_tail(value: str) -> str | None:
+    """The ID-number tail typed in a search box (six characters, the last may be X), in
+    canonical form; None for anything else (five or seven digits, letters, …)."""
+    text = idnumber.normalize(value)
+    return text if _TAIL.fullmatch(text) else None
+
+
+def id_tail_hash(number: str, *, normalized: bool = False) -> str:
+    """The keyed hash (HMAC-SHA256, hex, with the tail key) of the last six characters of an
+    ID number, or of a tail alone (`id_tail`). Only 10^6 values exist: a look-up aid that
+    narrows a search to a handful of people, never an identifier (docs/security.md)."""
+    text = number if normalized else idnumber.normalize(number)
+    return hmac.new(_tail_key(), text[-ID_TAIL_LENGTH:].encode(), hashlib.sha256).hexdigest()
 
 
 def hash_key_fingerprint() -> str:
@@ -316,6 +346,11 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
 class KeyedHashField(models.CharField):
     """The HMAC-SHA256 of another field's ID number, set on every save (also bulk_create)."""
 
+    @staticmethod
+    def hash_of(number: str) -> str:
+        """The stored hash of a (clear) ID number."""
+        return id_hash(number)
+
     def __init__(self, *args, source: str = "", **kwargs):
         self.source = source
         kwargs.setdefault("max_length", 64)
@@ -337,9 +372,18 @@ class KeyedHashField(models.CharField):
 
     def pre_save(self, model_instance, add):
         number = getattr(model_instance, self.source)
-        value = id_hash(number) if number else None
+        value = self.hash_of(number) if number else None
         setattr(model_instance, self.attname, value)
         return value
+
+
+class KeyedTailHashField(KeyedHashField):
+    """The keyed hash of the last six characters of another field's ID number (`id_tail_hash`):
+    never unique, indexed for the tail search; set on every save like the full hash."""
+
+    @staticmethod
+    def hash_of(number: str) -> str:
+        return id_tail_hash(number)
 
 
 # --- Migrations and rotation ----------------------------------------------------------------

@@ -577,7 +577,8 @@ class Generator:
         # Encrypted columns (cases/crypto.py): on PostgreSQL the COPY text carries the tokens
         # and the keyed hash; on SQLite bulk_create encrypts through the fields.
         self.seal = Sealer() if self.text else PlainSealer()
-        self.person = Table(Person, "id name id_number id_number_hash gender birth_date phone "
+        self.person = Table(Person, "id name id_number id_number_hash id_tail_hash gender "
+                            "birth_date phone "
                             "hukou_type disability_grade disability_type health "
                             "labour_capacity occupation created_at updated_at")
         # `township_id`: the copy of the village's township (`Household.save` is not run).
@@ -704,7 +705,8 @@ class Generator:
             seal = self.seal
             self.person.rows.append((
                 pid, self._name(rng, family, male, born), seal.unique(number),
-                crypto.id_hash(number, normalized=True), "M" if male else "F", born,
+                crypto.id_hash(number, normalized=True),
+                crypto.id_tail_hash(number, normalized=True), "M" if male else "F", born,
                 seal.unique(f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}")
                 if age >= 16 and rng.random() < 0.7 else seal.common(""),
                 "urban" if urban else "rural",

@@ -42,3 +42,32 @@ def id_value(value: str | None) -> int | None:
 def id_param(request: HttpRequest, name: str) -> int | None:
     """The query-string value `name` as a primary key (`id_value`)."""
     return id_value(request.GET.get(name))
+
+
+def id_tail(q: str) -> str | None:
+    """`q` as the last six characters of an ID number (six digits, or five and an X/x;
+    full-width forms and spaces as `idnumber.normalize` takes them), upper-cased; None for
+    anything else — five or seven digits are no tail."""
+    from cases.crypto import id_tail as canonical
+
+    return canonical(q) if q else None
+
+
+def people_with_id_tail(tail: str):
+    """The people whose ID number ends with `tail` (a value of `id_tail`), found through the
+    keyed tail hash (`Person.id_tail_hash`). Not scoped: the caller narrows the cases or
+    households it reads from them to the user's places."""
+    from cases.crypto import id_tail_hash
+    from cases.models import Person
+
+    return Person.objects.filter(id_tail_hash=id_tail_hash(tail, normalized=True))
+
+
+def log_term(q: str, prefix: str = "检索") -> str:
+    """The look-up log's note of a search term: an ID-number tail as the masked lists show the
+    end of a number (its last four characters), anything else as typed, bounded (the log
+    itself masks full ID and phone numbers)."""
+    tail = id_tail(q)
+    if tail:
+        return f"{prefix}：身份证号码后六位 **{tail[-4:]}"
+    return f"{prefix}：{q[:20]}"

@@ -6,13 +6,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Path, Query, Router
 
-from cases import scoping, services
+from cases import scoping, search, services
 from cases.api import serialize
 from cases.api.params import MAX_ID, CaseQuery, page_of
 from cases.api.schemas import ActionOut, CaseDetail, CasePage, ErrorOut, ObjectionIn
 from cases.audit_access import log_access
 from cases.deadlines import publicity_period
 from cases.models import AccessLog, Case, DeadlineKind, DeadlineStatus
+from cases.views.cases import SEARCH_PEOPLE_LIMIT
 from documents.models import IssuedDocument
 
 router = Router(tags=["案件"])
@@ -31,8 +32,13 @@ def case_list_queryset(user, query: CaseQuery):
         cases = cases.filter(household_id=query.household)
     q = query.q.strip()
     if q:
-        cases = cases.filter(Q(number__icontains=q) | Q(applicant__name__startswith=q)
-                             | Q(applicant__id_number=q.upper()))
+        match = (Q(number__icontains=q) | Q(applicant__name__startswith=q)
+                 | Q(applicant__id_number=q.upper()))
+        tail = search.id_tail(q)
+        if tail:  # the last six characters of the applicant's ID number (cases in scope)
+            match |= Q(applicant_id__in=search.people_with_id_tail(tail).order_by()
+                       .values("pk")[:SEARCH_PEOPLE_LIMIT])
+        cases = cases.filter(match)
     return cases.annotate(next_due=Min("deadlines__due_at", filter=Q(
         deadlines__status=DeadlineStatus.OPEN))).order_by(
         F("next_due").asc(nulls_last=True), "-applied_at", "-id")
@@ -45,7 +51,7 @@ def case_list(request: HttpRequest, query: Query[CaseQuery]):
     count, rows = page_of(case_list_queryset(request.user, query), query)
     if query.q.strip():
         log_access(request, AccessLog.Action.SEARCH, "case",
-                   detail=f"API检索：{query.q.strip()[:20]}")
+                   detail=search.log_term(query.q.strip(), "API检索"))
     return {"count": count, "page": query.page, "page_size": query.page_size,
             "results": [serialize.case(c) for c in rows]}
 

@@ -26,12 +26,12 @@ class PageQuery(Schema):
 
 
 class HouseholdQuery(PageQuery):
-    q: Search = Field("", description="户主或成员姓名(开头)、完整身份证号或住址")
+    q: Search = Field("", description="户主或成员姓名(开头)、完整身份证号或其后6位、住址")
     village: Code | None = Field(None, description="村(社区)区划代码")
 
 
 class CaseQuery(PageQuery):
-    q: Search = Field("", description="案件编号、申请人姓名(开头)或完整身份证号")
+    q: Search = Field("", description="案件编号、申请人姓名(开头)、完整身份证号或其后6位")
     status: CaseStatusValue | None = None
     kind: CaseKindValue | None = None
     township: Code | None = Field(None, description="镇街区划代码")

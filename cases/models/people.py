@@ -80,8 +80,9 @@ class Person(models.Model):
 
     The ID number, phone number and health and disability details are encrypted at rest
     (`cases.crypto`); the ID number is found and kept unique through `id_number_hash`, and
-    `Person.objects.filter(id_number=…)` compiles to a look-up of that hash. Birth date and
-    gender, derived from the number, stay in clear for age rules and lists.
+    `Person.objects.filter(id_number=…)` compiles to a look-up of that hash; its last six
+    characters are found through `id_tail_hash` (`cases.search.people_with_id_tail`). Birth
+    date and gender, derived from the number, stay in clear for age rules and lists.
     """
 
     name = models.CharField("姓名", max_length=40)
@@ -92,6 +93,11 @@ class Person(models.Model):
     id_number_hash = crypto.KeyedHashField(
         "身份号码检索摘要", source="id_number", unique=True,
         error_messages={"unique": ID_NUMBER_TAKEN},
+    )
+    # The last six characters, for the search by the tail staff read off a receipt or hear on
+    # the phone: a keyed hash with its own key, shared by many people, never shown.
+    id_tail_hash = crypto.KeyedTailHashField(
+        "身份号码后六位检索摘要", source="id_number", db_index=True, null=True,
     )
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")

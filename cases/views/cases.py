@@ -137,11 +137,16 @@ def _status_counts(cases, scope_key: str) -> dict[str, int]:
 
 
 def _search(cases, q: str):
-    """Cases whose number starts or ends with `q`, or whose applicant has ID number `q` or a
-    name starting with `q`. Applicants are found first (by index), then their cases; the
-    number's tail is matched among the cases of the user's places (`cases` is scoped)."""
+    """Cases whose number starts or ends with `q`, or whose applicant has ID number `q`, an ID
+    number ending with `q` (six characters: `search.id_tail`) or a name starting with `q`.
+    Applicants are found first (by index), then their cases; the cases, and so the applicants
+    found by a tail that many people share, are those of the user's places (`cases` is
+    scoped). A tail that is also a case number's tail finds both."""
+    tail = search.id_tail(q)
     if ID_NUMBER_RE.fullmatch(q.upper()):
         people = Person.objects.filter(id_number=q.upper())
+    elif tail:
+        people = search.people_with_id_tail(tail)
     else:
         people = Person.objects.filter(name__startswith=q)
     applicant_ids = list(people.order_by().values_list("pk", flat=True)[:SEARCH_PEOPLE_LIMIT])
@@ -163,7 +168,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(status=status)
     if q:
         cases = _search(cases, q)
-        log_access(request, AccessLog.Action.SEARCH, "case", detail=f"检索：{q[:20]}")
+        log_access(request, AccessLog.Action.SEARCH, "case", detail=search.log_term(q))
     cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "-applied_at", "-id")
     page = CappedPaginator(cases, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = _status_counts(scope, scope_key)

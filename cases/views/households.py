@@ -60,14 +60,18 @@ class CappedPaginator(Paginator):
 
 
 def _by_people(queryset, q: str):
-    """(households of `queryset` with a current member whose name starts with `q` or whose
-    ID number is `q`, whether `q` is an ID number). People are found first (by the name or
-    ID-number index, at most `SEARCH_PEOPLE_LIMIT`), then their current households, so no
-    household of the scope is read to match a name."""
+    """(households of `queryset` with a current member whose name starts with `q`, whose ID
+    number is `q` or ends with `q` (six characters: `search.id_tail`), whether `q` is such a
+    number or tail). People are found first (by the name, ID-number or tail-hash index, at
+    most `SEARCH_PEOPLE_LIMIT`), then their current households among those of `queryset`
+    (the user's places), so no household of the scope is read to match a name."""
     compact = idnumber.normalize(q)
-    by_number = len(compact) == 18
-    if by_number:
+    tail = search.id_tail(q)
+    by_number = len(compact) == 18 or tail is not None
+    if len(compact) == 18:
         people = Person.objects.filter(id_number=compact)
+    elif tail:
+        people = search.people_with_id_tail(tail)
     else:
         people = Person.objects.filter(name__startswith=q)
     people = people.order_by().values("pk")[:SEARCH_PEOPLE_LIMIT]
@@ -76,8 +80,9 @@ def _by_people(queryset, q: str):
 
 
 def _search(queryset, q: str):
-    """Households with a current member whose name starts with `q` or whose ID number is `q`;
-    when no member's name starts with `q`, households whose address contains it."""
+    """Households with a current member whose name starts with `q` or whose ID number is `q`
+    or ends with it; when no member's name starts with `q`, households whose address contains
+    it (never for an ID number or its tail)."""
     matched, by_number = _by_people(queryset, q)
     if by_number or matched.exists():
         return matched
@@ -154,7 +159,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     if q:
         log_access(request, AccessLog.Action.SEARCH, "household", detail=f"检索：{q[:6]}…"
-                   if len(idnumber.normalize(q)) == 18 else f"检索：{q[:20]}")
+                   if len(idnumber.normalize(q)) == 18 else search.log_term(q))
     return render(request, "cases/home.html", {
         "page": page, "q": q, "can_create": scoping.can_create_household(request.user),
         "count_cap": COUNT_CAP,

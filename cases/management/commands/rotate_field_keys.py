@@ -9,7 +9,8 @@ Key rotation (docs/security.md, "Encryption at rest"):
 3. `python manage.py rotate_field_keys --check` reports 0 values left; then remove the old key.
 
 A new ID_HASH_KEY: set it, restart, and run `rotate_field_keys --rehash` at once — until then
-look-ups by ID number find nothing. The hashes are recomputed from the decrypted numbers.
+look-ups by ID number find nothing. The hashes are recomputed from the decrypted numbers: the
+full-number hash and the hash of the last six characters (`Person.id_tail_hash`) alike.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class Command(BaseCommand):
             if not raw_id.isdigit():
                 raise CommandError("--resume takes TABLE:ID, e.g. cases_person:120000")
             resume_id = int(raw_id)
-        hashes = dict(crypto.hashed_fields())
+        hashes: dict = {}
+        for model, field in crypto.hashed_fields():
+            hashes.setdefault(model, []).append(field)
         plan = crypto.encrypted_fields()
         if resume_table:
             tables = [m._meta.db_table for m, _ in plan]
@@ -57,17 +60,16 @@ class Command(BaseCommand):
         for model, fields in plan:
             table = model._meta.db_table
             start = resume_id if table == resume_table else None
-            total += self._rotate(model, fields, hashes.get(model) if rehash else None,
+            total += self._rotate(model, fields, hashes.get(model, []) if rehash else [],
                                   batch=batch, after_id=start)
         self.stdout.write(self.style.SUCCESS(f"完成：共重写 {total} 行。"))
 
-    def _rotate(self, model, fields, hash_field, *, batch: int, after_id) -> int:
+    def _rotate(self, model, fields, hash_fields, *, batch: int, after_id) -> int:
         table, pk = model._meta.db_table, model._meta.pk.column
         columns = [f.column for f in fields]
-        hashes = ()
-        if hash_field is not None:
-            source = model._meta.get_field(hash_field.source)
-            hashes = ((hash_field.column, source.column),)
+        # (hash column, source column, hash function) for each keyed hash of the model.
+        hashes = tuple((f.column, model._meta.get_field(f.source).column, f.hash_of)
+                       for f in hash_fields)
 
         def convert(token: str) -> str | None:
             if crypto.encrypted_with_primary(token):
@@ -109,8 +111,8 @@ class Command(BaseCommand):
 
 
 def _rehash_batch(table, columns, hashes, batch, after_id, pk):
-    """Rotate a batch and set its hashes from the decrypted ID numbers."""
-    hash_column, source = hashes[0]
+    """Rotate a batch and set its hashes (`hashes`: (column, source column, function)) from
+    the decrypted ID numbers."""
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         where = f"WHERE {qn(pk)} > %s " if after_id is not None else ""
@@ -121,12 +123,14 @@ def _rehash_batch(table, columns, hashes, batch, after_id, pk):
         updates = []
         for row in rows:
             values = dict(zip(columns, row[1:], strict=True))
-            number = values[source]
             rotated = [None if values[c] is None else crypto.rotate(values[c]) for c in columns]
-            updates.append([*rotated, crypto.id_hash(crypto.decrypt(number)) if number else None,
-                            row[0]])
+            clear = {s: crypto.decrypt(values[s]) for s in {h[1] for h in hashes} if values[s]}
+            hashed = [hash_of(clear[source]) if source in clear else None
+                      for _column, source, hash_of in hashes]
+            updates.append([*rotated, *hashed, row[0]])
         if updates:
-            assignment = ", ".join(f"{qn(c)} = %s" for c in [*columns, hash_column])
+            assignment = ", ".join(f"{qn(c)} = %s"
+                                   for c in [*columns, *(h[0] for h in hashes)])
             cursor.executemany(f"UPDATE {qn(table)} SET {assignment} "  # noqa: S608
                                f"WHERE {qn(pk)} = %s", updates)
     return len(updates), (rows[-1][0] if rows else None)
