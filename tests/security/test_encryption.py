@@ -57,12 +57,17 @@ def test_the_stored_columns_hold_tokens_not_the_clear_values():
                            disability_grade=2)
     household = HouseholdFactory(members=[person], bank_account="6228480123456789012")
     stored = raw_row("cases_person", person.pk, "id_number", "phone", "health",
-                     "disability_type", "disability_grade", "id_number_hash")
+                     "disability_type", "disability_grade", "id_number_hash", "id_tail_hash")
     for value, clear in zip(stored[:5], [person.id_number, "13805391234", "serious",
                                           "physical", "2"], strict=True):
         assert value != clear and str(value).startswith(crypto.TOKEN_PREFIX)
         assert len(clear) < 6 or clear not in value
     assert stored[5] == crypto.id_hash(person.id_number) != person.id_number
+    # The tail's hash: its own key, so it equals neither the full hash nor the tail hashed
+    # with the full-number key.
+    tail = person.id_number[-6:]
+    assert stored[6] == crypto.id_tail_hash(person.id_number) == crypto.id_tail_hash(tail)
+    assert stored[6] not in (stored[5], crypto.id_hash(tail)) and tail not in stored[6]
     (bank,) = raw_row("cases_household", household.pk, "bank_account")
     assert "6228480123456789012" not in bank and bank.startswith(crypto.TOKEN_PREFIX)
 
@@ -191,12 +196,17 @@ def test_rotation_re_encrypts_with_the_new_key_and_the_old_key_can_go():
 def test_a_new_hash_key_needs_a_rehash_from_the_decrypted_numbers():
     with override_settings(ID_HASH_KEY=HASH_KEY_1):
         person = PersonFactory()
+        old_tail = crypto.id_tail_hash(person.id_number)
     with override_settings(ID_HASH_KEY=HASH_KEY_2):
         assert not Person.objects.filter(id_number=person.id_number).exists()  # control
+        assert crypto.id_tail_hash(person.id_number) != old_tail  # control: a new tail key
         call_command("rotate_field_keys", "--rehash", stdout=open(os.devnull, "w"))  # noqa: SIM115
         assert Person.objects.get(id_number=person.id_number) == person
         assert raw_row("cases_person", person.pk, "id_number_hash")[0] == \
             crypto.id_hash(person.id_number)
+        # The tail hash is recomputed with the new key too (its key is derived from it).
+        assert raw_row("cases_person", person.pk, "id_tail_hash")[0] == \
+            crypto.id_tail_hash(person.id_number)
 
 
 @pytest.mark.django_db
