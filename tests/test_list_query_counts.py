@@ -7,8 +7,9 @@ relatives, attachments and spot checks), measures every page, then adds twice as
 every kind of row (10 cases become 30, past the 25-row pages) and measures again: each page
 must run exactly the same number of statements (`allowance` says when, and why, a page may
 differ by a fixed number) and must show more of the world's rows than before (a search by ID
-number: the same one row), so that no page passes by being empty. A page with a known N+1 not
-yet fixed says so in `known`, and the test fails once it no longer grows, to drop the note.
+number or by its last six characters: the same one row), so that no page passes by being
+empty. A page with a known N+1 not yet fixed says so in `known`, and the test fails once it no
+longer grows, to drop the note.
 
 Each page is requested twice and the second request is counted: the first fills the
 per-process caches (the working-day calendar, content types, the case list's state counts,
@@ -171,12 +172,18 @@ PAGES = [
     Page("households, searched by ID number", "clerk",
          _url("home", q=lambda w: w.first.applicant.id_number), household_links,
          grows=False),
+    Page("households, searched by the last six of an ID number", "clerk",
+         _url("home", q=lambda w: w.first.applicant.id_number[-6:]), household_links,
+         grows=False),
     Page("case list", "clerk", _url("case_list"), case_numbers),
     Page("case list, by state", "clerk", _url("case_list", status=S.INVESTIGATING.value),
          case_numbers),
     Page("case list, searched by name", "clerk", _url("case_list", q=HEAD_NAME), case_numbers),
     Page("case list, searched by ID number", "clerk",
          _url("case_list", q=lambda w: w.first.applicant.id_number), case_numbers,
+         grows=False),
+    Page("case list, searched by the last six of an ID number", "clerk",
+         _url("case_list", q=lambda w: w.first.applicant.id_number[-6:]), case_numbers,
          grows=False),
     Page("case list, searched by case number", "clerk",
          _url("case_list", q=lambda w: w.first.number[:-3]), case_numbers),
@@ -215,7 +222,13 @@ PAGES = [
          _url("household_attachments", lambda w: w.archive_household.pk),
          context_len("attachments")),
     Page("API households", "clerk", _url("api:household_list"), json_count),
+    Page("API households, searched by the last six of an ID number", "clerk",
+         _url("api:household_list", q=lambda w: w.first.applicant.id_number[-6:]),
+         json_count, grows=False),
     Page("API cases", "clerk", _url("api:case_list"), json_count),
+    Page("API cases, searched by the last six of an ID number", "clerk",
+         _url("api:case_list", q=lambda w: w.first.applicant.id_number[-6:]), json_count,
+         grows=False),
     Page("API cases, district", "bureau", _url("api:case_list"), json_count),
     Page("API deadlines", "clerk", _url("api:deadline_list"), json_count),
     Page("API documents", "clerk", _url("api:document_list"), json_count),
