@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import idnumber, scale, services
+from cases import crypto, idnumber, scale, search, services
 from cases.models import (
     Case,
     CaseEvent,
@@ -58,6 +58,16 @@ def test_every_person_has_a_valid_unique_id_number_matching_birth_date_and_gende
         idnumber.validate_id_number(number)
         assert idnumber.birth_date_of(number) == born
         assert idnumber.gender_of(number) == gender
+
+
+def test_every_person_has_the_keyed_hashes_of_the_number_and_its_tail(seeded):
+    """The rows are written directly (COPY on PostgreSQL): both hashes come from the generator,
+    so the full-number and the tail search find every generated person."""
+    people = list(Person.objects.values_list("id_number", "id_number_hash", "id_tail_hash"))
+    for number, full, tail in people:
+        assert (full, tail) == (crypto.id_hash(number), crypto.id_tail_hash(number))
+    number = people[0][0]
+    assert search.people_with_id_tail(number[-6:]).filter(id_number=number).exists()
 
 
 def test_every_household_has_its_head_as_a_current_member(seeded):
@@ -182,6 +192,10 @@ LISTS = {
     "case list by state": lambda head: reverse("case_list") + "?status=approved",
     "household list": lambda head: reverse("home"),
     "search by ID number": lambda head: reverse("home") + "?q=" + head.id_number,
+    "search by the last six of an ID number":
+        lambda head: reverse("home") + "?q=" + head.id_number[-6:],
+    "case list, searched by the last six of an ID number":
+        lambda head: reverse("case_list") + "?q=" + head.id_number[-6:],
     "search by name": lambda head: reverse("home") + "?q=" + head.name,
 }
 
