@@ -117,6 +117,15 @@ def test_search_by_id_number_looks_up_the_person_and_membership_by_index(client,
     assert not seq_scans(nodes)
 
 
+def test_search_by_an_id_tail_looks_up_the_tail_hash_and_membership_by_index(client, clerk):
+    person = Household.objects.filter(village__township__code=TOWNSHIP).first().head
+    nodes = plan(main_query(page_queries(client, clerk, f"{reverse('home')}?q="
+                                          f"{person.id_number[-6:]}"), "cases_household"))
+    assert used_indexes(nodes) & indexes_on("cases_person", "id_tail_hash")
+    assert used_indexes(nodes) & indexes_on("cases_membership", "person_id")
+    assert not seq_scans(nodes)
+
+
 def test_case_page_reads_trail_and_clocks_by_case(client, clerk):
     """The clocks on the case page's summary, the trail on its tab: each read by the case."""
     from django.urls import reverse
