@@ -116,6 +116,7 @@ def test_everyone_sharing_the_tail_in_scope_is_found(client, village_a, staff, c
                                                            second.household_id])
 
 
+@pytest.mark.clause("S1")
 def test_a_person_of_another_township_with_the_same_tail_is_not_found(
         client, village_a, village_b, staff, clerk_a, clerk_b):
     ours = _case(village_a, staff)
@@ -176,6 +177,7 @@ def test_a_tail_that_is_also_a_case_numbers_tail_finds_both(client, village_a, s
     assert sorted(case_list(client, tail)) == sorted([owner.pk, by_number.pk])
 
 
+@pytest.mark.clause("S19")
 def test_the_search_is_logged_without_the_whole_tail(client, village_a, staff, clerk_a):
     case = _case(village_a, staff)
     tail = case.applicant.id_number[-6:]
@@ -226,3 +228,17 @@ def test_the_migration_fills_the_tail_hash_of_existing_people():
         assert Person.objects.get(pk=person.pk).id_tail_hash == crypto.id_tail_hash(
             person.id_number)
     assert fill_migration.fill_id_tail_hashes(None, editor) == len(people)  # runs again
+
+
+def test_the_tail_hash_is_never_shown(client, superuser, village_a, staff, clerk_a):
+    case = _case(village_a, staff)
+    stored = Person.objects.get(pk=case.applicant_id).id_tail_hash
+    client.force_login(clerk_a)
+    pages = [client.get(reverse("home"), {"q": case.applicant.id_number[-6:]}),
+             client.get(case.household.get_absolute_url()),
+             client.get(reverse("api:household_detail", args=[case.household_id]))]
+    client.force_login(superuser)
+    pages.append(client.get(reverse("admin:cases_person_change", args=[case.applicant_id])))
+    for response in pages:
+        assert response.status_code == 200
+        assert stored not in response.content.decode()
