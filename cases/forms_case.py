@@ -25,8 +25,8 @@ class DeclaredIncomeField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("help_text", "申请人申报的月收入；未申报的留空，没有收入的填0。")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal",
-                                                           "autocomplete": "off"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={
+            "inputmode": "decimal", "autocomplete": "off", "placeholder": "未申报的留空"}))
         super().__init__(**kwargs)
 
     def clean(self, value):
