@@ -3,7 +3,9 @@
 The order of the window: the paperwork is signed before the clock starts.
 
 1. `accept_start`: the household — an existing one found by the head's ID number, or a new
-   one with its members (checked by a rolled-back dry run of `household_save`, not saved).
+   one with its members (checked by a rolled-back dry run of `household_save`, not saved) —
+   and each member's monthly income as the applicant declares it (blank: 未申报), kept in
+   the draft and saved by `case_create` with the case (`cases.incomes`).
 2. `accept_case`: the application — kind, stated hardship, materials, a delegate if any; then
    `accept_bundle` prints the bundle to sign (申请书, 诚信声明, a 核对授权书 per adult, a
    委托授权书 only with a delegate) from the draft: no case number, no clock.

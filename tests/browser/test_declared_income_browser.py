@@ -8,6 +8,7 @@ import pytest
 
 from cases.views.acceptance import DRAFT_KEY
 from tests.browser.conftest import SMALL_PHONE
+from tests.browser.forms import submits
 from tests.factories import HouseholdFactory
 
 pytestmark = [
@@ -17,6 +18,7 @@ pytestmark = [
 ]
 
 
+@submits("accept_start")
 def test_the_looked_up_household_takes_each_members_declared_income(journey, clerk_a,
                                                                      village_a):
     from django.contrib.sessions.models import Session
