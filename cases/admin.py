@@ -20,6 +20,7 @@ from cases.models import (
     Case,
     CaseEvent,
     Deadline,
+    DeclaredIncome,
     HomeVisit,
     Household,
     Membership,
@@ -227,7 +228,8 @@ class AccessLogAdmin(ReadOnlyAdmin):
     search_fields = ["user__username"]
 
 
-for model in (VerificationAuthorization, VerificationReport, HomeVisit, Objection, Appraisal):
+for model in (DeclaredIncome, VerificationAuthorization, VerificationReport, HomeVisit, Objection,
+              Appraisal):
     admin.site.register(model, LoggedReadOnlyAdmin)
 
 

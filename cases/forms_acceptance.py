@@ -14,7 +14,8 @@ from django import forms
 from django.utils import timezone
 
 from cases import idnumber
-from cases.forms import IdNumberField
+from cases.forms import BaseMemberFormSet, IdNumberField, MemberForm
+from cases.forms_case import DeclaredIncomeField, DeclaredIncomesForm
 from cases.workflow import CaseKind
 from documents.materials import MATERIALS
 
@@ -65,6 +66,31 @@ def checklist(kinds: list[str] | None = None) -> list[dict]:
 
 def shared_materials() -> list[str]:
     return [item.name for item in MATERIALS if item.shared]
+
+
+class AcceptanceMemberForm(MemberForm):
+    """A member of a new household on screen 1, with the monthly income the applicant declares
+    (blank: 未申报). The income stays in the draft and is saved with the case."""
+
+    declared_income = DeclaredIncomeField()
+
+
+AcceptanceMemberFormSet = forms.formset_factory(
+    AcceptanceMemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True, max_num=30,
+    validate_max=True,
+)
+
+
+def draft_incomes(pairs) -> dict[str, str | None]:
+    """What the session draft keeps of the declared incomes: {ID number: "1234.50" or None}
+    for (ID number, amount or None) pairs (JSON data)."""
+    return {number: None if amount is None else str(amount) for number, amount in pairs}
+
+
+def household_incomes_form(data, household) -> DeclaredIncomesForm:
+    """Screen 1's declared incomes of an existing household's current members."""
+    return DeclaredIncomesForm(data, people=[m.person for m in household.current_members()
+                                             .order_by("id")])
 
 
 class HouseholdLookupForm(forms.Form):

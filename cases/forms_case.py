@@ -16,7 +16,60 @@ def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CaseCreateForm(forms.Form):
+class DeclaredIncomeField(forms.CharField):
+    """A member's declared monthly income in yuan; blank is 未申报 (None). Checked by
+    `cases.incomes.clean_amount`, the service's own check, so both say the same."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "月收入（元）")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", "申请人申报的月收入；未申报的留空，没有收入的填0。")
+        kwargs.setdefault("widget", forms.TextInput(attrs={
+            "inputmode": "decimal", "autocomplete": "off", "placeholder": "未申报的留空"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        from cases.errors import CaseActionError
+        from cases.incomes import clean_amount
+
+        value = super().clean(value)
+        try:
+            return clean_amount(value)
+        except CaseActionError as exc:
+            raise forms.ValidationError(exc.message, code="income") from exc
+
+
+def income_field_name(person) -> str:
+    return f"income_{person.pk}"
+
+
+class DeclaredIncomesMixin:
+    """One `DeclaredIncomeField` per member (`income_<person pk>`), labelled with the name;
+    `declared_incomes()` gives {person: amount or None} for `services.case_create`."""
+
+    def add_income_fields(self, people) -> None:
+        self.income_people = list(people)
+        for person in self.income_people:
+            self.fields[income_field_name(person)] = DeclaredIncomeField(
+                label=f"{person.name}的月收入（元）", help_text="")
+
+    def income_fields(self):
+        return [self[income_field_name(p)] for p in self.income_people]
+
+    def declared_incomes(self) -> dict:
+        return {p: self.cleaned_data.get(income_field_name(p)) for p in self.income_people}
+
+
+class DeclaredIncomesForm(DeclaredIncomesMixin, forms.Form):
+    """The members' declared monthly incomes alone (an existing household at the window)."""
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_income_fields(people)
+
+
+class CaseCreateForm(DeclaredIncomesMixin, forms.Form):
     kind = forms.ChoiceField(label="救助类别", choices=CaseKind.choices)
     applicant = forms.ModelChoiceField(label="申请人", queryset=None)
     hardship = forms.CharField(label="申请理由/困难情况", widget=forms.Textarea(attrs={"rows": 3}))
@@ -28,6 +81,7 @@ class CaseCreateForm(forms.Form):
         self.fields["applicant"].queryset = Person.objects.filter(
             memberships__household=household, memberships__ended_on__isnull=True)
         self.fields["applicant"].empty_label = "请选择"
+        self.add_income_fields(m.person for m in household.current_members().order_by("id"))
 
 
 class NoteForm(forms.Form):

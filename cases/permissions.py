@@ -144,6 +144,13 @@ def can_record_authorization(case, user) -> bool:
     return _role_in_township(case, user, Role.CLERK)
 
 
+def can_declare_incomes(case, user) -> bool:
+    """Who registers the application records what it declares: the township's window clerk,
+    or its leader for an emergency report (as `services.case_create` allows)."""
+    roles = (Role.CLERK, Role.LEADER) if case.is_emergency else (Role.CLERK,)
+    return _role_in_township(case, user, *roles)
+
+
 # --- A household's payee account (bank, account number, payee) ------------------------------
 # Changed only by the window clerks and leaders of the household's township, confirmed by a
 # leader of that township who is not the requester (two people). Never by a village assistant,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from cases import rules
 from cases.calendar import fmt_date
 from cases.deadlines import PublicityPeriod, publicity_period
 from cases.errors import CaseActionError
+from cases.incomes import declared_incomes_record
 from cases.models import (
     Appraisal,
     Case,
@@ -286,7 +287,8 @@ def _next_number(township, kind: str, year: int) -> str:
 
 @transaction.atomic
 def case_create(*, household: Household, applicant: Person, kind: str, by,
-                hardship: str = "", applied_at: dt.datetime | None = None) -> Case:
+                hardship: str = "", applied_at: dt.datetime | None = None,
+                declared_incomes: Mapping[Person, object] | None = None) -> Case:
     """Register an application (or, for 急难型, an emergency report, S11).
 
     Args:
@@ -296,6 +298,8 @@ def case_create(*, household: Household, applicant: Person, kind: str, by,
         kind: a `CaseKind` value.
         by: the window clerk (or leader, for an emergency report).
         hardship: the stated hardship / reason.
+        declared_incomes: member → declared monthly income (None: 未申报), recorded with the
+            case by `incomes.declared_incomes_record`; a refused amount refuses the case.
 
     Returns:
         The new case, in state 已接收申请 or 急难求助已报告.
@@ -332,6 +336,8 @@ def case_create(*, household: Household, applicant: Person, kind: str, by,
         "number": number, "kind": kind.value, "household": household.pk,
         "applicant": applicant.pk, "township": township.code,
     })
+    if declared_incomes is not None:
+        declared_incomes_record(case=case, incomes=declared_incomes, by=by)
     if emergency:
         _start_clock(case, DeadlineKind.EMERGENCY_AID, DeadlineUnit.HOUR,
                      settings.EMERGENCY_AID_HOURS, "S11", applied_at)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from cases.errors import CaseActionError
 from cases.models import Case, Household, Person
 from cases.workflow import AUTHORIZATION_KINDS
 from documents.context import DocumentDataError, build_context, freeze
@@ -64,15 +65,19 @@ DRAFT_NUMBER = "受理后编号"
 
 
 def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: str,
-                     applicant_id_number: str, hardship: str, agent: dict | None) -> bytes:
+                     applicant_id_number: str, hardship: str, agent: dict | None,
+                     declared_incomes: dict[str, str | None] | None = None) -> bytes:
     """The bundle to sign before acceptance, from the acceptance draft (S2, S15).
 
     The household (saved, or `new_household` = (unsaved household, member dicts) run through
     `household_save`) and the case exist only inside a transaction that is rolled back: the
     contexts are read from them, then everything is undone. No case number is drawn, no clock
     starts and nothing is issued; the forms print "受理后编号" where the number goes.
+    `declared_incomes` ({ID number: amount or None}) are recorded on that case by the same
+    service as at acceptance, so the 申请书 prints them as it will once accepted.
     """
     from cases.households import household_save
+    from cases.incomes import declared_incomes_record
     from cases.models import PersonChange
     from cases.workflow import CaseStatus
 
@@ -84,8 +89,8 @@ def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: st
             household = household_save(household=unsaved, members=members, by=by,
                                         source=PersonChange.Source.ACCEPTANCE)
         household = Household.objects.select_related("village__township").get(pk=household.pk)
-        applicant = next((m.person for m in household.current_members()
-                          if m.person.id_number == applicant_id_number), None)
+        people = {m.person.id_number: m.person for m in household.current_members()}
+        applicant = people.get(applicant_id_number)
         if applicant is None:
             raise DocumentDataError("申请人已不是该家庭的在册成员，请返回第一步重新选择家庭。")
         case = Case(number=f"{DRAFT_NUMBER}-{uuid.uuid4().hex[:16]}", kind=kind,
@@ -94,6 +99,15 @@ def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: st
                     hardship=hardship, applied_at=now, created_by=by,
                     status=CaseStatus.RECEIVED)
         case.save()
+        if declared_incomes is not None:
+            if any(number not in people for number in declared_incomes):
+                raise DocumentDataError("家庭成员在第一步之后有变动，请返回第一步重新核对。")
+            try:
+                declared_incomes_record(case=case, incomes={
+                    people[number]: amount for number, amount in declared_incomes.items()},
+                    by=by)
+            except CaseActionError as exc:
+                raise DocumentDataError(exc.message) from exc
         extra = {f"agent_{k}": v for k, v in (agent or {}).items()}
         for part_kind, person in bundle_parts(case, proxy=bool(agent)):
             ctx = freeze(build_context(part_kind, case=case, person=person, by=by,

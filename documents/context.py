@@ -170,7 +170,17 @@ def builder(kind: DocumentKind) -> Callable[[Builder], Builder]:
 
 @builder(K.APPLICATION)
 def _application(case: Case, ctx: dict, extra: dict, person, by) -> dict:
-    return {"reason": case.hardship}
+    """The members with the monthly income each declared (None: 未申报) and the total of
+    what was declared."""
+    declared = dict(case.declared_incomes.values_list("person_id", "monthly_amount"))
+    members = [{**m, "declared_income": declared.get(m["id"])} for m in ctx["members"]]
+    amounts = [m["declared_income"] for m in members if m["declared_income"] is not None]
+    return {
+        "reason": case.hardship,
+        "members": members,
+        "declared_total": sum(amounts, Decimal("0.00")) if amounts else None,
+        "undeclared": sum(1 for m in members if m["declared_income"] is None),
+    }
 
 
 @builder(K.AUTHORIZATION)

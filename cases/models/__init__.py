@@ -6,7 +6,9 @@ from .case import AidMethod, Case, CaseNumberCounter
 from .deadlines import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
 from .events import CaseEvent, CaseTrailHead
 from .evidence import (
+    DECLARED_INCOME_MAX,
     Appraisal,
+    DeclaredIncome,
     HomeVisit,
     Objection,
     VerificationAuthorization,
@@ -78,6 +80,8 @@ __all__ = [
     "AccountChange",
     "PAYEE_FIELDS",
     "Appraisal",
+    "DECLARED_INCOME_MAX",
+    "DeclaredIncome",
     "CalendarYear",
     "Case",
     "CaseEvent",

@@ -64,6 +64,7 @@ class CaseTrailHead(models.Model):
 EVENT_LABELS = {
     "created": "登记申请",
     "accept": "受理",
+    "incomes_declared": "录入申报月收入",
     "authorization_recorded": "录入核对授权书",
     "verification_recorded": "录入核对报告",
     "recheck_report_recorded": "录入复查报告",

@@ -1,12 +1,55 @@
-"""What a decision rests on: authorizations (S2), verification (S4/S5), home visits (S4),
-objections (S5/S10) and democratic appraisals (S10)."""
+"""What a decision rests on: what the applicant declared (the members' monthly incomes),
+authorizations (S2), verification (S4/S5), home visits (S4), objections (S5/S10) and
+democratic appraisals (S10)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
 from cases.crypto import EncryptedJSONField
+
+# The most a member may declare as monthly income (元): a typo guard, not a rule of aid.
+DECLARED_INCOME_MAX = Decimal("1000000.00")
+
+
+class DeclaredIncome(models.Model):
+    """A member's monthly income as the applicant declared it with this application (申报月收入).
+
+    It belongs to the application and to the member at the time of applying, not to the person:
+    a later application declares again. A member without a row has declared nothing (未申报);
+    a row of 0.00 declares no income. Written only by `cases.incomes.declared_incomes_record`
+    (with its event on the trail); verification checks it against the data sources later.
+    """
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE,
+                             related_name="declared_incomes")
+    person = models.ForeignKey("cases.Person", verbose_name="家庭成员",
+                               on_delete=models.PROTECT, related_name="+")
+    monthly_amount = models.DecimalField("申报月收入(元)", max_digits=10, decimal_places=2)
+    note = models.CharField("收入来源说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人",
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申报月收入"
+        verbose_name_plural = "申报月收入"
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"],
+                                    name="declared_income_case_person_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(monthly_amount__gte=0,
+                                   monthly_amount__lte=DECLARED_INCOME_MAX),
+                name="declared_income_amount_range",
+                violation_error_message="申报月收入须在0至1,000,000元之间。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} 申报月收入 {self.monthly_amount}"
 
 
 class VerificationAuthorization(models.Model):

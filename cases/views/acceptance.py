@@ -3,7 +3,9 @@
 The order of the window: the paperwork is signed before the clock starts.
 
 1. `accept_start`: the household — an existing one found by the head's ID number, or a new
-   one with its members (checked by a rolled-back dry run of `household_save`, not saved).
+   one with its members (checked by a rolled-back dry run of `household_save`, not saved) —
+   and each member's monthly income as the applicant declares it (blank: 未申报), kept in
+   the draft and saved by `case_create` with the case (`cases.incomes`).
 2. `accept_case`: the application — kind, stated hardship, materials, a delegate if any; then
    `accept_bundle` prints the bundle to sign (申请书, 诚信声明, a 核对授权书 per adult, a
    委托授权书 only with a delegate) from the draft: no case number, no clock.
@@ -34,15 +36,19 @@ from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.forms_acceptance import (
     ACCEPT_KINDS,
     AcceptanceCaseForm,
+    AcceptanceMemberFormSet,
     AcceptanceSignForm,
     DraftMember,
     HouseholdLookupForm,
     accept_note,
     application_initial,
     checklist,
+    draft_incomes,
+    household_incomes_form,
     is_adult,
     shared_materials,
 )
+from cases.forms_case import income_field_name
 from cases.households import HouseholdError, KnownPersonMismatch, household_save
 from cases.models import (
     AccessLog,
@@ -132,36 +138,51 @@ def _new_household(user, data: dict) -> Household:
 
 # --- Screen 1: the household ----------------------------------------------------------------
 
+def _existing_draft(request, household: Household, emergency: bool):
+    """Start the draft for an existing household with its members' declared incomes (none for
+    an emergency report); the incomes form with its errors if an amount is refused."""
+    if emergency:
+        _start_draft(request, household=household.pk)
+        return None
+    incomes = household_incomes_form(request.POST, household)
+    if not incomes.is_valid():
+        return incomes
+    _start_draft(request, household=household.pk, incomes=draft_incomes(
+        (p.id_number, a) for p, a in incomes.declared_incomes().items()))
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def accept_start(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_clerk(user)
     villages = scoping.villages_for(user).filter(
         township__in=scoping.assigned_townships(user)).select_related("township").order_by("code")
-    chosen = None
+    emergency = (request.POST.get("emergency") if request.method == "POST"
+                 else request.GET.get("emergency")) == "1"
+    # An emergency report asks for no declared incomes (no 申请书 is signed for it).
+    member_formset = MemberFormSet if emergency else AcceptanceMemberFormSet
+    chosen = incomes = None
     if request.method == "POST":
         lookup = HouseholdLookupForm(request.POST)
         form = HouseholdForm(request.POST, villages=villages)
-        formset = MemberFormSet(request.POST.copy(), prefix="m")  # see show_known_people
+        formset = member_formset(request.POST.copy(), prefix="m")  # see show_known_people
         existing = request.POST.get("existing", "").strip()
+        found = None
         if existing:
             if not existing.isdigit():
                 raise PermissionDenied("无效的家庭。")
-            household = _household(user, int(existing))
-            _start_draft(request, household=household.pk)
-            return _next_screen(request)
-        if request.POST.get("head_id", "").strip():
+            found = _household(user, int(existing))
+        elif request.POST.get("head_id", "").strip():
             if lookup.is_valid():
                 number = lookup.cleaned_data["head_id"]
                 _log_lookup(request, number)
-                household = _find_by_head(user, number)
-                if household is not None:
-                    _start_draft(request, household=household.pk)
-                    return _next_screen(request)
-                lookup.add_error("head_id", "您的受理范围内没有以该身份证号码为户主的家庭，"
-                                            "请在下方登记新家庭。")
+                found = _find_by_head(user, number)
+                if found is None:
+                    lookup.add_error("head_id", "您的受理范围内没有以该身份证号码为户主的家庭，"
+                                                "请在下方登记新家庭。")
             form = HouseholdForm(villages=villages)
-            formset = MemberFormSet(prefix="m")
+            formset = member_formset(prefix="m")
         elif form.is_valid() and formset.is_valid():
             live = [f for f in formset.forms
                     if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -175,8 +196,16 @@ def accept_start(request: HttpRequest) -> HttpResponse:
             except (HouseholdError, ValidationError) as exc:
                 formset._non_form_errors = formset.error_class(exc.messages)
             else:
-                _start_draft(request, new=data, members=members)
+                extra = {} if emergency else {"incomes": draft_incomes(
+                    (f.cleaned_data["id_number"], f.cleaned_data.get("declared_income"))
+                    for f in live)}
+                _start_draft(request, new=data, members=members, **extra)
                 return _next_screen(request)
+        if found is not None:
+            incomes = _existing_draft(request, found, emergency)
+            if incomes is None:
+                return _next_screen(request)
+            chosen = found  # an amount refused: the household again, with its errors
         status = 400
     else:
         status = 200
@@ -186,19 +215,20 @@ def accept_start(request: HttpRequest) -> HttpResponse:
         if search.id_param(request, "household") is not None:
             chosen = _household(user, search.id_param(request, "household"))
             log_access(request, AccessLog.Action.VIEW, "household", chosen.pk, detail="受理")
+            incomes = household_incomes_form(None, chosen)
         elif draft and draft.get("new") and request.GET.get("back") and (
-                bool(draft.get("emergency")) == (request.GET.get("emergency") == "1")):
+                bool(draft.get("emergency")) == emergency):
             initial = {"village": draft["new"]["village"],
                        **{k: draft["new"].get(k, "") for k in HOUSEHOLD_FIELDS}}
-            members = draft["members"]
+            declared = draft.get("incomes") or {}
+            members = [{**m, "declared_income": declared.get(m["id_number"]) or ""}
+                       for m in draft["members"]]
         form = HouseholdForm(initial=initial, villages=villages)
-        formset = MemberFormSet(initial=members, prefix="m")
-    emergency = (request.POST.get("emergency") if request.method == "POST"
-                 else request.GET.get("emergency")) == "1"
+        formset = member_formset(initial=members, prefix="m")
     return render(request, "cases/acceptance/household.html", {
         "lookup": lookup, "form": form, "formset": formset, "chosen": chosen,
         "chosen_members": chosen.current_members() if chosen else [], "step": 1,
-        "emergency": emergency,
+        "emergency": emergency, "incomes": None if emergency else incomes,
     }, status=status)
 
 
@@ -221,8 +251,9 @@ def accept_lookup(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"found": True, "pk": household.pk, "village": _place(household.village),
                          "address": household.address, "members": [
                              {"name": m.person.name, "id": m.person.masked_id,
-                              "relationship": m.get_relationship_display()}
-                             for m in household.current_members()]})
+                              "relationship": m.get_relationship_display(),
+                              "income_field": income_field_name(m.person)}
+                             for m in household.current_members().order_by("id")]})
 
 
 # --- Screen 2: the case -----------------------------------------------------------------------
@@ -257,6 +288,16 @@ def _application_members(form_members, household: Household):
     return people
 
 
+def _declared_incomes(draft: dict, people: dict) -> dict | None:
+    """The draft's declared incomes by person ({ID number: person} of the household)."""
+    incomes = draft.get("incomes")
+    if incomes is None:
+        return None
+    if any(number not in people for number in incomes):
+        raise CaseActionError("members", "该家庭的成员刚刚已有变动，请返回第一步重新选择家庭。")
+    return {people[number]: amount for number, amount in incomes.items()}
+
+
 # What the last screen's save may be refused with; `refusal_message` words each for the form.
 SAVE_REFUSALS = (CaseActionError, KnownPersonMismatch, HouseholdError, ValidationError)
 
@@ -284,7 +325,7 @@ def _accept(user, draft: dict, household: Household | None, members: list[DraftM
         applicant = next(m for m in members if m.key == application["applicant"])
         case = services.case_create(household=household, applicant=people[applicant.id_number],
                                     kind=application["kind"], hardship=application["hardship"],
-                                    by=user)
+                                    declared_incomes=_declared_incomes(draft, people), by=user)
         if case.kind in AUTHORIZATION_KINDS:
             for m in members:
                 scan = form.cleaned_data["scans"].get(m.key)
@@ -354,7 +395,8 @@ def _bundle_response(request, draft: dict, household, members) -> HttpResponse:
             new_household=None if household is not None else (
                 _new_household(request.user, draft["new"]), draft["members"]),
             applicant_id_number=applicant.id_number, kind=application["kind"],
-            hardship=application["hardship"], agent=application.get("agent"))
+            hardship=application["hardship"], agent=application.get("agent"),
+            declared_incomes=draft.get("incomes"))
     except ValidationError as exc:  # the household changed since screen 1 (HouseholdError)
         messages.error(request, "家庭成员信息在第一步之后有变动，请返回第一步重新核对："
                        + "；".join(exc.messages))

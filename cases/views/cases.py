@@ -244,7 +244,7 @@ def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 case = services.case_create(
                     household=household, applicant=form.cleaned_data["applicant"],
                     kind=form.cleaned_data["kind"], hardship=form.cleaned_data["hardship"],
-                    by=request.user)
+                    declared_incomes=form.declared_incomes(), by=request.user)
             except services.CaseActionError as exc:
                 form.add_error(None, exc.message)
             else:

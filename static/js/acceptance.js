@@ -1,6 +1,7 @@
 // The acceptance flow's small helpers (no inline scripts: CSP; no external files: intranet).
 // Screen 1: live ID-number check as the clerk types (the existing id_check endpoint), the
-// look-up of a registered household by its head's ID number, and "add a member" rows.
+// look-up of a registered household by its head's ID number (with a declared-income input per
+// member), and "add a member" rows.
 // Screen 2: show the materials that apply to the chosen kind. Screen 3: a select of the
 // adults beside each uploaded page.
 (function () {
@@ -64,9 +65,25 @@
     p1.textContent = "找到家庭：" + data.village + "，" + data.address;
     box.appendChild(p1);
     var ul = document.createElement("ul");
-    data.members.forEach(function (m) {
+    var incomes = root && root.hasAttribute("data-incomes");
+    data.members.forEach(function (m, i) {
       var li = document.createElement("li");
       li.textContent = m.name + "（" + m.relationship + "，" + m.id + "）";
+      if (incomes) {
+        // The monthly income the applicant declares; posted with the look-up (blank: 未申报).
+        var label = document.createElement("label");
+        var input = document.createElement("input");
+        input.type = "text";
+        input.name = m.income_field;
+        input.id = "lookup-income-" + i;
+        input.inputMode = "decimal";
+        input.autocomplete = "off";
+        input.placeholder = "未申报的留空";
+        label.htmlFor = input.id;
+        label.textContent = " 月收入（元）：";
+        li.appendChild(label);
+        li.appendChild(input);
+      }
       ul.appendChild(li);
     });
     box.appendChild(ul);
