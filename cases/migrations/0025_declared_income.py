@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0023_delivery_clock_kind'),
+        ('cases', '0024_person_id_tail_hash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
