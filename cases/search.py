@@ -66,8 +66,12 @@ def people_with_id_tail(tail: str):
 def log_term(q: str, prefix: str = "检索") -> str:
     """The look-up log's note of a search term: an ID-number tail as the masked lists show the
     end of a number (its last four characters), anything else as typed, bounded (the log
-    itself masks full ID and phone numbers)."""
+    itself masks full ID and phone numbers); a whole ID number by its first six characters."""
+    from cases import idnumber
+
     tail = id_tail(q)
     if tail:
         return f"{prefix}：身份证号码后六位 **{tail[-4:]}"
+    if len(idnumber.normalize(q)) == 18:  # a whole ID number: its region code only
+        return f"{prefix}：{q[:6]}…"
     return f"{prefix}：{q[:20]}"

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 
-from cases import idnumber, scoping, search
+from cases import scoping, search
 from cases.api import serialize
 from cases.api.params import MAX_ID, HouseholdQuery, page_of
 from cases.api.schemas import ErrorOut, HouseholdDetail, HouseholdPage
@@ -29,9 +29,8 @@ def household_list(request: HttpRequest, query: Query[HouseholdQuery]):
     ).order_by("-updated_at", "-id")
     count, rows = page_of(households, query)
     if q:
-        detail = (f"API检索：{q[:6]}…" if len(idnumber.normalize(q)) == 18
-                  else search.log_term(q, "API检索"))
-        log_access(request, AccessLog.Action.SEARCH, "household", detail=detail)
+        log_access(request, AccessLog.Action.SEARCH, "household",
+                   detail=search.log_term(q, "API检索"))
     return {"count": count, "page": query.page, "page_size": query.page_size,
             "results": [serialize.household(h) for h in rows]}
 

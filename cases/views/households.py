@@ -158,8 +158,7 @@ def home(request: HttpRequest) -> HttpResponse:
              .annotate(member_count=Coalesce(Subquery(members), 0)).in_bulk(ids))
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     if q:
-        log_access(request, AccessLog.Action.SEARCH, "household", detail=f"检索：{q[:6]}…"
-                   if len(idnumber.normalize(q)) == 18 else search.log_term(q))
+        log_access(request, AccessLog.Action.SEARCH, "household", detail=search.log_term(q))
     return render(request, "cases/home.html", {
         "page": page, "q": q, "can_create": scoping.can_create_household(request.user),
         "count_cap": COUNT_CAP,

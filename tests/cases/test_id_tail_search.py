@@ -193,6 +193,22 @@ def test_the_search_is_logged_without_the_whole_tail(client, village_a, staff, c
         assert tail not in detail and detail.endswith(f"**{tail[-4:]}")
 
 
+@pytest.mark.clause("S19")
+def test_a_whole_id_number_searched_is_logged_alike_on_every_list(client, village_a, staff,
+                                                                   clerk_a):
+    number = _case(village_a, staff).applicant.id_number
+    client.force_login(clerk_a)
+    client.get(reverse("case_list"), {"q": number})
+    client.get(reverse("home"), {"q": number})
+    client.get(reverse("api:case_list"), {"q": number})
+    client.get(reverse("api:household_list"), {"q": number})
+    details = list(AccessLog.objects.filter(user=clerk_a, action=AccessLog.Action.SEARCH)
+                   .order_by("pk").values_list("detail", flat=True))
+    assert len(details) == 4
+    for detail in details:
+        assert number[6:] not in detail and detail.endswith(f"{number[:6]}…")
+
+
 def test_after_a_new_hash_key_and_a_rehash_the_tail_still_finds(client, village_a, staff,
                                                                  clerk_a):
     key_1, key_2 = "tail-key-one-" + "1" * 40, "tail-key-two-" + "2" * 40
