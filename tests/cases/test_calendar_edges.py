@@ -499,3 +499,67 @@ def test_time_left_on_the_last_day_and_the_day_after():
     assert time_left_label(clock("hour", now), now, _weekdays) == "剩余0.0小时"
     assert time_left_label(clock("hour", now - dt.timedelta(minutes=90)), now,
                            _weekdays) == "已超1.5小时"
+
+
+# --- The module-level helpers pass everything on ------------------------------------------------
+
+def test_module_level_counts_pass_the_provisional_flag_and_the_calendar(without_2027, library):
+    assert cal.add_workdays(D(2026, 12, 30), 3, provisional=True,
+                            calendar=library) == D(2027, 1, 4)
+    assert cal.count_workdays(D(2026, 12, 30), D(2027, 1, 4), provisional=True,
+                              calendar=library) == 3
+    result = cal.explain_add_workdays(D(2026, 12, 30), 3, provisional=True, calendar=library)
+    assert (result.due, result.confirmed) == (D(2027, 1, 4), False)
+    # Without the flag a day of the unknown year is refused, never guessed.
+    for call in (lambda: cal.add_workdays(D(2026, 12, 30), 3, calendar=library),
+                 lambda: cal.count_workdays(D(2026, 12, 30), D(2027, 1, 4), calendar=library),
+                 lambda: cal.explain_add_workdays(D(2026, 12, 30), 3, calendar=library)):
+        with pytest.raises(CalendarUnknownYear):
+            call()
+    assert cal.is_workday(D(2026, 10, 10), calendar=library) is True
+
+
+def test_working_days_left_before_on_and_after_the_due_day(without_2027, library):
+    from cases.deadline_state import _workdays_left
+
+    today = D(2026, 11, 4)  # a Wednesday
+    assert _workdays_left(today, D(2026, 11, 9), library) == 3  # Thu, Fri, Mon
+    assert _workdays_left(today, today, library) == 0
+    assert _workdays_left(today, D(2026, 11, 2), library) == -2  # Tue and Wed since
+    # Into and out of a year nobody has entered: counted Monday–Friday, never refused.
+    assert _workdays_left(D(2026, 12, 30), D(2027, 1, 5), library) == 4
+    assert _workdays_left(D(2027, 1, 5), D(2026, 12, 30), library) == -4
+
+
+@pytest.mark.django_db
+def test_the_page_calendar_is_dropped_on_saves_of_both_calendar_models_only():
+    """`connect_display_calendar_signals` (run at start-up) wires exactly the saves and
+    deletes of overrides and entered years to dropping the cached page calendar."""
+    from django.core.cache import cache
+    from django.db.models.signals import post_delete, post_save
+
+    from cases.models import CalendarYear, HolidayOverride, Township
+
+    for model in ("cases.HolidayOverride", "cases.CalendarYear"):
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.disconnect(sender=model, dispatch_uid=f"display_calendar:{name}:{model}")
+    try:
+        cache.set(cal.DISPLAY_CACHE_KEY, "cached")
+        HolidayOverride.objects.create(date=D(2026, 10, 12), is_workday=False, note="试")
+        assert cache.get(cal.DISPLAY_CACHE_KEY) == "cached"  # nothing listens now
+    finally:
+        cal.connect_display_calendar_signals()
+
+    def dropped_by(action) -> bool:
+        cache.set(cal.DISPLAY_CACHE_KEY, "cached")
+        action()
+        return cache.get(cal.DISPLAY_CACHE_KEY) is None
+
+    override = HolidayOverride.objects.get(date=D(2026, 10, 12))
+    year = CalendarYear(year=2031, source=NOTICE)
+    township = Township.objects.first()
+    assert dropped_by(lambda: override.save())
+    assert dropped_by(lambda: override.delete())
+    assert dropped_by(lambda: year.save())
+    assert dropped_by(lambda: CalendarYear.objects.filter(pk=year.pk).delete())
+    assert not dropped_by(lambda: township.save())
