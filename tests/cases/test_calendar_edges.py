@@ -563,3 +563,47 @@ def test_the_page_calendar_is_dropped_on_saves_of_both_calendar_models_only():
     assert dropped_by(lambda: year.save())
     assert dropped_by(lambda: CalendarYear.objects.filter(pk=year.pk).delete())
     assert not dropped_by(lambda: township.save())
+
+
+@pytest.mark.django_db
+def test_a_case_pages_clocks_read_the_given_moment_and_the_page_calendar(django_user_model):
+    """`clock_rows`: ordered by start, stated at the moment given (not the real clock), on the
+    page calendar (cached: a row written without signals is not seen until it expires)."""
+    from django.core.cache import cache
+
+    from cases.deadline_state import clock_rows
+    from cases.idnumber import make_number
+    from cases.models import Case, HolidayOverride, Household, Person, Township
+
+    township = Township.objects.get(code="371302001")
+    village = township.villages.first()
+    clerk = django_user_model.objects.create_user("clerk-edges", password="pw-for-tests-only")
+    person = Person.objects.create(name="王秀兰", id_number=make_number("371302", D(1950, 1, 1), 7),
+                                   hukou_type="rural")
+    household = Household.objects.create(village=village, address="兰山区测试村2号",
+                                         hukou_type="rural", head=person)
+    case = Case.objects.create(
+        number="371302001-2026-DB-99002", kind="dibao", household=household, applicant=person,
+        township=township, village=village, applied_at=at(2026, 10, 12), created_by=clerk)
+    # Created out of start order: the later clock first.
+    later = Deadline.objects.create(case=case, kind="emergency_aid", clause="S11", unit="hour",
+                                    amount=24, start_at=at(2026, 10, 16, 12),
+                                    due_at=at(2026, 10, 17, 12), status="open")
+    earlier = Deadline.objects.create(case=case, kind="decision", clause="S4", unit="workday",
+                                      amount=20, start_at=at(2026, 10, 12),
+                                      due_at=eod(2026, 10, 22), status="open")
+    now = at(2026, 10, 16, 9)  # Friday; 10-19, 20, 21, 22 left: four working days
+    cal.display_calendar()  # the page calendar, cached now
+    HolidayOverride.objects.bulk_create([HolidayOverride(date=D(2026, 10, 19), is_workday=False,
+                                                         note="临时调整")])  # no signal
+    assert cache.get(cal.DISPLAY_CACHE_KEY) is not None
+    rows = clock_rows(case, now)
+    assert [r.deadline.pk for r in rows] == [earlier.pk, later.pk]
+    assert [(r.state, r.state_label, r.left_label) for r in rows] == [
+        ("ok", "计时中", "剩余4个工作日"),  # the cached calendar: 10-19 still worked
+        ("ok", "计时中", "剩余27.0小时"),
+    ]
+    assert rows[0].due_if_publicity_counted is None
+    fresh = clock_rows(case, now, calendar=WorkCalendar())  # reads the override
+    assert [(r.state, r.left_label) for r in fresh] == [("at_risk", "剩余3个工作日"),
+                                                       ("ok", "剩余27.0小时")]
