@@ -566,7 +566,8 @@ def test_the_page_calendar_is_dropped_on_saves_of_both_calendar_models_only():
 
 
 @pytest.mark.django_db
-def test_a_case_pages_clocks_read_the_given_moment_and_the_page_calendar(django_user_model):
+def test_a_case_pages_clocks_read_the_given_moment_and_the_page_calendar(django_user_model,
+                                                                        without_2027):
     """`clock_rows`: ordered by start, stated at the moment given (not the real clock), on the
     page calendar (cached: a row written without signals is not seen until it expires)."""
     from django.core.cache import cache
@@ -607,3 +608,11 @@ def test_a_case_pages_clocks_read_the_given_moment_and_the_page_calendar(django_
     fresh = clock_rows(case, now, calendar=WorkCalendar())  # reads the override
     assert [(r.state, r.left_label) for r in fresh] == [("at_risk", "剩余3个工作日"),
                                                        ("ok", "剩余27.0小时")]
+    # A clock into a year nobody has entered is shown Monday–Friday, marked 暂定, not refused.
+    provisional = Deadline.objects.create(
+        case=case, kind="registration", clause="S11", unit="workday", amount=5,
+        start_at=at(2026, 12, 29), due_at=eod(2027, 1, 5), status="open",
+        calendar_confirmed=False)
+    rows = clock_rows(case, at(2026, 12, 30, 9))
+    row = next(r for r in rows if r.deadline.pk == provisional.pk)
+    assert (row.state, row.left_label) == ("ok", "剩余4个工作日（暂定）")

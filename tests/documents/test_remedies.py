@@ -187,8 +187,9 @@ def test_a_run_of_days_off_is_followed_to_its_end_but_not_forever():
     assert roll_past_days_off(start, off_for(0)) == start
     assert roll_past_days_off(start, off_for(1)) == D(2030, 1, 2)
     assert roll_past_days_off(start, off_for(39)) == start + dt.timedelta(days=39)
-    with pytest.raises(ValueError, match="calendar marks more than 40 consecutive days off"):
+    with pytest.raises(ValueError) as refused:
         roll_past_days_off(start, off_for(40))
+    assert str(refused.value) == "calendar marks more than 40 consecutive days off"
 
 
 def test_remedies_as_stored_on_the_delivery_record():
