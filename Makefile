@@ -7,11 +7,14 @@
 #   make format            ruff format (rewrites files)
 #   make migrations-check  fails when a model change has no migration
 #   make bench             python bench/run.py, when the project has one
+#   make mutate            mutation testing of the rule core on PostgreSQL (docs/testing.md);
+#                          GROUPS="calendar trail" picks groups, MUTATE_ARGS="--resume" continues
 #   make clean             caches, collected static files, broker folders (keeps .venv, the demo database)
 #   make distclean         clean, plus .venv and var/ (the demo database and broker folders)
 #
 # Variables: PYTHON (interpreter that creates .venv), PYTEST_ARGS (extra pytest arguments,
-# e.g. make test PYTEST_ARGS="-m 'not browser' -x"), SKIP_SYSTEM_DEPS=1 (skip the apt step).
+# e.g. make test PYTEST_ARGS="-m 'not browser' -x"), SKIP_SYSTEM_DEPS=1 (skip the apt step),
+# GROUPS and MUTATE_ARGS (make mutate), DATABASE_URL (the PostgreSQL server make mutate uses).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,6 +24,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+GROUPS ?=
+MUTATE_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -29,9 +34,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYPROJECT_HASH := $(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 STAMP_BASE := $(VENV)/.installed-base-$(PYPROJECT_HASH)
 STAMP_TEST := $(VENV)/.installed-test-$(PYPROJECT_HASH)
+STAMP_MUTATION := $(VENV)/.installed-mutation-$(PYPROJECT_HASH)
 
-.PHONY: help system-deps venv install install-test demo test lint format migrations-check \
-        bench clean distclean
+.PHONY: help system-deps venv install install-test install-mutation demo test lint format \
+        migrations-check bench mutate clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -59,9 +65,17 @@ $(STAMP_TEST): | $(PY)
 	@rm -f $(VENV)/.installed-base-* $(VENV)/.installed-test-*
 	@touch $@ $(STAMP_BASE)
 
+$(STAMP_MUTATION): | $(PY)
+	@echo "Installing lanshan-aid with test and mutation extras into $(VENV) ..."
+	$(PY) -m pip install --quiet --quiet -e '.[test,mutation]'
+	@rm -f $(VENV)/.installed-base-* $(VENV)/.installed-test-* $(VENV)/.installed-mutation-*
+	@touch $@ $(STAMP_TEST) $(STAMP_BASE)
+
 install: system-deps $(STAMP_BASE)
 
 install-test: system-deps $(STAMP_TEST)
+
+install-mutation: system-deps $(STAMP_MUTATION)
 
 demo: install
 	@bash scripts/demo.sh
@@ -83,9 +97,13 @@ migrations-check: install
 bench: install-test
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "No bench/run.py yet: nothing to run."; fi
 
+# Mutants and their scratch copies of the tree go to var/mutation/<group>/ (git-ignored).
+mutate: install-mutation
+	$(PY) scripts/mutate.py --groups "$(GROUPS)" $(MUTATE_ARGS)
+
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache staticfiles var/celery-broker var/celerybeat-schedule*
+	rm -rf .pytest_cache .ruff_cache staticfiles var/celery-broker var/celerybeat-schedule* var/mutation
 
 distclean: clean
 	rm -rf $(VENV) var

@@ -20,6 +20,7 @@ from documents.remedies import (
     litigation_last_day,
     reconsideration_last_day,
     remedies_for,
+    roll_past_days_off,
 )
 from tests.documents.conftest import issue
 
@@ -139,3 +140,70 @@ def test_delivering_a_rejection_stores_last_days_from_the_bureau_calendar(full_c
         outcome=DeliveryOutcome.DELIVERED, attempted_at=timezone.now(),
         received_on=D(2026, 8, 3), recipient="王秀英")
     assert delivery.reconsideration_until == D(2026, 10, 9)
+
+
+# --- Edges, to the day ------------------------------------------------------------------------
+
+def test_the_day_of_receipt_is_not_counted_at_either_edge_of_the_national_day():
+    """60 days after 08-01 is 09-30, a working day; after 08-02 it is 10-01 (holiday to 10-07);
+    after 08-09 it is 10-08, the first working day after it."""
+    assert reconsideration_last_day(D(2026, 8, 1), is_day_off=official_day_off) == \
+        D(2026, 9, 30)
+    assert reconsideration_last_day(D(2026, 8, 2), is_day_off=official_day_off) == \
+        D(2026, 10, 8)
+    assert reconsideration_last_day(D(2026, 8, 8), is_day_off=official_day_off) == \
+        D(2026, 10, 8)
+    assert reconsideration_last_day(D(2026, 8, 9), is_day_off=official_day_off) == \
+        D(2026, 10, 8)
+
+
+def test_a_last_day_on_a_worked_saturday_stays_and_a_sunday_moves_to_monday():
+    # 2026-10-10 is a Saturday worked by the schedule (调休上班); 2026-10-11 a plain Sunday.
+    assert reconsideration_last_day(D(2026, 8, 11), is_day_off=official_day_off) == \
+        D(2026, 10, 10)
+    assert reconsideration_last_day(D(2026, 8, 12), is_day_off=official_day_off) == \
+        D(2026, 10, 12)
+    assert litigation_last_day(D(2026, 4, 10), is_day_off=official_day_off) == D(2026, 10, 10)
+    assert litigation_last_day(D(2026, 4, 11), is_day_off=official_day_off) == D(2026, 10, 12)
+
+
+def test_periods_across_the_year_boundary():
+    # 2025-11-02 + 60 days = 2026-01-01, New Year (off to 01-03); Sunday 01-04 is worked.
+    assert reconsideration_last_day(D(2025, 11, 2), is_day_off=official_day_off) == \
+        D(2026, 1, 4)
+    # 2025-07-03 + 6 months = 2026-01-03, the last New Year holiday.
+    assert litigation_last_day(D(2025, 7, 3), is_day_off=official_day_off) == D(2026, 1, 4)
+    assert litigation_last_day(D(2025, 7, 4), is_day_off=official_day_off) == D(2026, 1, 4)
+    assert litigation_last_day(D(2025, 7, 5), is_day_off=official_day_off) == D(2026, 1, 5)
+
+
+def test_a_run_of_days_off_is_followed_to_its_end_but_not_forever():
+    start = D(2030, 1, 1)
+
+    def off_for(days):
+        return lambda day: (day - start).days < days
+
+    assert roll_past_days_off(start, None) == start
+    assert roll_past_days_off(start, off_for(0)) == start
+    assert roll_past_days_off(start, off_for(1)) == D(2030, 1, 2)
+    assert roll_past_days_off(start, off_for(39)) == start + dt.timedelta(days=39)
+    with pytest.raises(ValueError) as refused:
+        roll_past_days_off(start, off_for(40))
+    assert str(refused.value) == "calendar marks more than 40 consecutive days off"
+
+
+def test_remedies_as_stored_on_the_delivery_record():
+    found = remedies_for(D(2026, 8, 2), is_day_off=official_day_off)
+    assert found.as_dict() == {
+        "received": "2026-08-02",
+        "reconsideration_until": "2026-10-08",
+        "reconsideration_days": 60,
+        "reconsideration_body": "临沂市兰山区人民政府",
+        "litigation_until": "2027-02-02",
+        "litigation_months": 6,
+        "litigation_body": "有管辖权的人民法院",
+    }
+    # Without a calendar of its own it asks the one given, which knows no 2027 (no shift).
+    on_calendar = remedies_for(D(2026, 8, 2),
+                               work_calendar=WorkCalendar(overrides={}, entered_years=()))
+    assert on_calendar == found
