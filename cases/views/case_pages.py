@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from cases import answers, emergency, rules, scoping, services
 from cases import forms_case as f
+from cases.agents import case_agent
 from cases.audit_access import log_access
 from cases.deadline_state import clock_rows
 from cases.models import AccessLog, Case, Membership, Person, VerificationAuthorization
@@ -250,6 +251,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "next_step": emergency.next_step(case, clocks),
         "actions": actions,
         "blocked_actions": blocked,
+        "case_agent": case_agent(case),
         "evidence_forms": evidence,
         **_step_links(case, user),
     }, status=status)
