@@ -11,8 +11,8 @@ The order of the window: the paperwork is signed before the clock starts.
    its person, and (optional) the pages of the signed 申请书 and 诚信声明; one transaction
    runs `household_save` (new household), `case_create`, `case_agent_record` (a delegate),
    `authorization_record` with the scan per adult, `attachment_add` per signed page and
-   `case_accept`. Any refusal rolls all
-   of it back. `accept_done` is the same screen once accepted: the 受理通知书 to print.
+   `case_accept`. Any refusal rolls all of it back. `accept_done` is the same screen once
+   accepted: the 受理通知书 to print.
 
 The draft between the screens lives in the session, never in half-saved rows.
 """
@@ -292,6 +292,8 @@ def _accept(user, draft: dict, household: Household | None, members: list[DraftM
         case = services.case_create(household=household, applicant=people[applicant.id_number],
                                     kind=application["kind"], hardship=application["hardship"],
                                     by=user)
+        if application.get("agent"):
+            case_agent_record(case=case, by=user, **application["agent"])
         if case.kind in AUTHORIZATION_KINDS:
             for m in members:
                 scan = form.cleaned_data["scans"].get(m.key)
@@ -299,8 +301,6 @@ def _accept(user, draft: dict, household: Household | None, members: list[DraftM
                     services.authorization_record(
                         case=case, person=people[m.id_number],
                         signed_on=form.cleaned_data["signed_on"], by=user, scan=scan)
-        if application.get("agent"):
-            case_agent_record(case=case, by=user, **application["agent"])
         for kind, upload, number in form.cleaned_data["signed_pages"]:
             attachment_add(household=household, case=case, kind=kind, uploaded_file=upload,
                            by=user, note=f"受理时上传，第{number}页")

@@ -182,6 +182,7 @@ def test_the_admin_shows_the_delegate_read_only_and_masked(client, clerk_a, vill
 
 # --- The signed 申请书 and 诚信声明 ------------------------------------------------------------
 
+@pytest.mark.clause("S18")
 def test_signed_application_and_declaration_pages_are_stored_with_the_case(client, clerk_a,
                                                                            village_a):
     response = _accept(client, clerk_a, village_a, application_pages=[
