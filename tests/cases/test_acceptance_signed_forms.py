@@ -217,7 +217,8 @@ def test_the_signed_pages_are_optional_at_acceptance(client, clerk_a, village_a)
     assert response.status_code == 302
     assert not Attachment.objects.exists()
     done = client.get(response["Location"]).content.decode()
-    assert "未上传（可在附件材料页补传）" in done
+    attachments = reverse("household_attachments", args=[Case.objects.get().household_id])
+    assert f'未上传（可在<a href="{attachments}">附件材料页</a>补传）' in done
 
 
 def test_screen_three_offers_several_pages_from_camera_or_files(client, clerk_a, village_a):
