@@ -18,6 +18,7 @@ from cases.models import (
     AccountChange,
     Appraisal,
     Case,
+    CaseAgent,
     CaseEvent,
     Deadline,
     DeclaredIncome,
@@ -206,6 +207,25 @@ class CaseAdmin(AccessLoggedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CaseAgent)
+class CaseAgentAdmin(LoggedReadOnlyAdmin):
+    """Delegates named at acceptance (read-only: recorded by `cases.agents`); ID number and
+    phone shown masked."""
+
+    list_display = ["case", "name", "relation", "masked_id", "recorded_at"]
+    list_select_related = ["case"]
+    fields = readonly_fields = ["case", "name", "masked_id", "relation", "masked_phone",
+                                "recorded_by", "recorded_at"]
+
+    @admin.display(description="受托人公民身份号码")
+    def masked_id(self, obj):
+        return obj.masked_id
+
+    @admin.display(description="受托人联系电话")
+    def masked_phone(self, obj):
+        return obj.masked_phone
 
 
 @admin.register(CaseEvent)

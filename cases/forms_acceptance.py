@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases import idnumber
 from cases.forms import BaseMemberFormSet, IdNumberField, MemberForm
 from cases.forms_case import DeclaredIncomeField, DeclaredIncomesForm
+from cases.models.people import phone_validator
 from cases.workflow import CaseKind
 from documents.materials import MATERIALS
 
@@ -113,7 +114,8 @@ class AcceptanceCaseForm(forms.Form):
     agent_name = forms.CharField(label="受托人姓名", max_length=40, required=False)
     agent_id_number = IdNumberField(label="受托人公民身份号码", required=False)
     agent_relation = forms.CharField(label="与委托人关系", max_length=20, required=False)
-    agent_phone = forms.CharField(label="受托人联系电话", max_length=20, required=False)
+    agent_phone = forms.CharField(label="受托人联系电话", max_length=20, required=False,
+                                  validators=[phone_validator])
 
     AGENT_FIELDS = ("agent_name", "agent_id_number", "agent_relation", "agent_phone")
 
@@ -172,22 +174,39 @@ def accept_note(application: dict) -> str:
     return note
 
 
+# The signed forms of the bundle kept at acceptance besides the authorizations: the file input
+# of screen 3, the attachment kind they are stored as, and what a message calls a page of it.
+SIGNED_PAGES = (
+    ("application_pages", "signed_application", "申请书"),
+    ("declaration_pages", "signed_declaration", "诚信声明"),
+)
+MAX_SIGNED_PAGES = 20  # files per signed form
+
+
 class AcceptanceSignForm(forms.Form):
     """Screen 3: the signed pages, uploaded together; each adult's authorization is matched to
     its person by the select beside each file. Every file goes through the scan validation of
-    the authorization upload (`cases.verification.files.read_scan`)."""
+    the authorization upload (`cases.verification.files.read_scan`).
+
+    The signed 申请书 and 诚信声明 may be attached too, several pages (files) each, from a
+    phone's camera or from files; they are optional here (the clerk may add them later on the
+    household's attachments page). Each page passes the attachments' upload check
+    (`documents.attachments.check_upload`) before anything is saved; `signed_pages` then holds
+    (attachment kind, upload, page number) for `_accept`.
+    """
 
     signed_on = forms.DateField(label="授权书签署日期", initial=timezone.localdate,
                                 widget=forms.DateInput(attrs={"type": "date"},
                                                        format="%Y-%m-%d"))
 
     def __init__(self, *args, adults: list[DraftMember], needs_authorization: bool,
-                 files=None, targets=None, **kwargs):
+                 files=None, targets=None, pages=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.adults = adults
         self.needs_authorization = needs_authorization
         self.uploads = list(files or [])
         self.targets = list(targets or [])
+        self.pages = {name: list((pages or {}).get(name) or []) for name, _, _ in SIGNED_PAGES}
 
     def clean_signed_on(self):
         day = self.cleaned_data["signed_on"]
@@ -200,6 +219,7 @@ class AcceptanceSignForm(forms.Form):
         from cases.verification.files import read_scan
 
         data = super().clean()
+        data["signed_pages"] = self._signed_pages()
         if not self.needs_authorization:
             data["scans"] = {}
             return data
@@ -227,3 +247,23 @@ class AcceptanceSignForm(forms.Form):
                 f"{'、'.join(missing)}尚未上传签字的家庭经济状况核对授权书，不能受理（核对前置）。")
         data["scans"] = scans
         return data
+
+    def _signed_pages(self) -> list[tuple[str, object, int]]:
+        """The signed 申请书 and 诚信声明 pages, each checked; refused with a Chinese message."""
+        from cases.errors import CaseActionError
+        from documents.attachments import check_upload
+
+        pages = []
+        for name, kind, what in SIGNED_PAGES:
+            uploads = self.pages[name]
+            if len(uploads) > MAX_SIGNED_PAGES:
+                raise forms.ValidationError(
+                    f"签字的{what}最多上传{MAX_SIGNED_PAGES}个文件（当前{len(uploads)}个），"
+                    "多页可扫描为一个PDF。")
+            for number, upload in enumerate(uploads, start=1):
+                try:
+                    check_upload(upload, what=f"签字的{what}第{number}页（{upload.name}）")
+                except CaseActionError as exc:
+                    raise forms.ValidationError(exc.message) from exc
+                pages.append((kind, upload, number))
+        return pages

@@ -276,11 +276,12 @@ def cases_visible_to(user):
 def case_for_user(user, pk):
     """The case if the user may see it (its village in scope, as `cases_visible_to`); 404
     otherwise. Read by its key and checked against the user's places, so no village list is
-    read for it."""
+    read for it; its delegate (委托代理人, if any) is read in the same statement."""
     from cases.models import Case
 
     case = Case.objects.select_related(
-        "household", "applicant", "township", "village", "created_by").filter(pk=pk).first()
+        "household", "applicant", "township", "village", "created_by", "agent",
+    ).filter(pk=pk).first()
     if case is None or not village_in_scope(user, case.village):
         raise Http404("未找到该案件，或您无权查看。")
     return case

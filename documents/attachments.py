@@ -32,6 +32,14 @@ def can_upload(user, household) -> bool:
             and scoping.households_visible_to(user).filter(pk=household.pk).exists())
 
 
+def check_upload(uploaded_file, *, what: str = "文件") -> uploads.CleanFile:
+    """The one upload check as attachments take it (PDF, JPEG or PNG, up to 10 MB); raises
+    `UploadRefused` with a Chinese message naming `what`. Forms call it before saving
+    anything, so that a refused page leaves nothing behind."""
+    return uploads.clean_upload(uploaded_file, what=what, allowed=ALLOWED, max_bytes=MAX_SIZE,
+                                image_format="same")
+
+
 def attachment_add(*, household, uploaded_file, kind: str, by, case: Case | None = None,
                    note: str = "") -> Attachment:
     """Store one scan or photo in the household's file; refuse with a Chinese message."""
@@ -41,8 +49,7 @@ def attachment_add(*, household, uploaded_file, kind: str, by, case: Case | None
         raise CaseActionError("kind", "请选择材料类型。")
     if case is not None and case.household_id != household.pk:
         raise CaseActionError("case", "所选案件不属于该家庭。")
-    clean = uploads.clean_upload(uploaded_file, what="文件", allowed=ALLOWED,
-                                 max_bytes=MAX_SIZE, image_format="same")
+    clean = check_upload(uploaded_file)
     stored, content_type, digest = clean.content, clean.content_type, clean.sha256
     suffix = {"application/pdf": ".pdf", "image/png": ".png"}.get(content_type, ".jpg")
     original = Path(getattr(uploaded_file, "name", "") or "").name[:255]

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from cases.agents import case_agent, case_agent_record
 from cases.errors import CaseActionError
 from cases.models import Case, Household, Person
 from cases.workflow import AUTHORIZATION_KINDS
@@ -29,12 +30,13 @@ from documents.render import render_pdf
 from documents.services import document_issue
 
 
-def bundle_parts(case: Case, *, proxy: bool = True) -> list[tuple[DocumentKind, Person | None]]:
-    """(kind, member) for each form of the bundle, in printing order; the 委托授权书 only with
-    `proxy` (someone is delegated)."""
+def bundle_parts(case: Case) -> list[tuple[DocumentKind, Person | None]]:
+    """(kind, member) for each form of the bundle, in printing order; the 委托授权书 exactly
+    when the case has a delegate on record (`cases.agents`)."""
+    has_agent = case_agent(case) is not None
     parts: list[tuple[DocumentKind, Person | None]] = []
     for kind in BUNDLE_KINDS:
-        if kind == DocumentKind.PROXY and not proxy:
+        if kind == DocumentKind.PROXY and not has_agent:
             continue
         if kind.spec.per_member:
             if case.kind in AUTHORIZATION_KINDS:
@@ -70,8 +72,9 @@ def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: st
     """The bundle to sign before acceptance, from the acceptance draft (S2, S15).
 
     The household (saved, or `new_household` = (unsaved household, member dicts) run through
-    `household_save`) and the case exist only inside a transaction that is rolled back: the
-    contexts are read from them, then everything is undone. No case number is drawn, no clock
+    `household_save`), the case and its delegate (`agent`, recorded as acceptance will record
+    it) exist only inside a transaction that is rolled back: the contexts are read from them,
+    then everything is undone. No case number is drawn, no clock
     starts and nothing is issued; the forms print "受理后编号" where the number goes.
     `declared_incomes` ({ID number: amount or None}) are recorded on that case by the same
     service as at acceptance, so the 申请书 prints them as it will once accepted.
@@ -108,10 +111,13 @@ def draft_bundle_pdf(*, by, household: Household | None, new_household, kind: st
                     by=by)
             except CaseActionError as exc:
                 raise DocumentDataError(exc.message) from exc
-        extra = {f"agent_{k}": v for k, v in (agent or {}).items()}
-        for part_kind, person in bundle_parts(case, proxy=bool(agent)):
-            ctx = freeze(build_context(part_kind, case=case, person=person, by=by,
-                                       extra=extra if part_kind == DocumentKind.PROXY else None))
+        if agent:
+            try:
+                case_agent_record(case=case, by=by, **agent)
+            except CaseActionError as exc:
+                raise DocumentDataError(exc.message) from exc
+        for part_kind, person in bundle_parts(case):
+            ctx = freeze(build_context(part_kind, case=case, person=person, by=by))
             ctx["case"]["number"] = DRAFT_NUMBER
             contexts.append((part_kind, ctx))
         transaction.set_rollback(True)

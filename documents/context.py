@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.names import person_name
+from cases.agents import case_agent
 from cases.models import (
     Appraisal,
     Case,
@@ -210,15 +211,19 @@ DEFAULT_PROXY_MATTERS = "代为提出社会救助申请，代为签收有关文�
 
 @builder(K.PROXY)
 def _proxy(case: Case, ctx: dict, extra: dict, person, by) -> dict:
-    return {
-        "agent": {
-            "name": extra.get("agent_name", ""),
-            "id_number": extra.get("agent_id_number", ""),
-            "relation": extra.get("agent_relation", ""),
-            "phone": extra.get("agent_phone", ""),
-        },
-        "matters": extra.get("matters") or DEFAULT_PROXY_MATTERS,
-    }
+    """The delegate recorded with the case (`cases.agents`). A 委托授权书 issued before
+    delegates were recorded kept its delegate in `extra` (agent_name, …): a correction of one
+    reads it from there."""
+    agent = case_agent(case)
+    if agent is not None:
+        values = {"name": agent.name, "id_number": agent.id_number,
+                  "relation": agent.relation, "phone": agent.phone}
+    elif extra.get("agent_name"):
+        values = {k: extra.get(f"agent_{k}", "") for k in ("name", "id_number", "relation",
+                                                            "phone")}
+    else:
+        raise DocumentDataError("该申请没有委托他人代办，不出具委托授权书。")
+    return {"agent": values, "matters": extra.get("matters") or DEFAULT_PROXY_MATTERS}
 
 
 @builder(K.ONE_TIME_NOTICE)

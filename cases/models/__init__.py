@@ -1,6 +1,7 @@
 """Models of the cases app, one module per subject."""
 
 from .access import AccessLog
+from .agent import CaseAgent
 from .calendar import CalendarYear, HolidayOverride
 from .case import AidMethod, Case, CaseNumberCounter
 from .deadlines import Deadline, DeadlineKind, DeadlineStatus, DeadlineUnit
@@ -84,6 +85,7 @@ __all__ = [
     "DeclaredIncome",
     "CalendarYear",
     "Case",
+    "CaseAgent",
     "CaseEvent",
     "CaseTrailHead",
     "CaseNumberCounter",

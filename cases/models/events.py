@@ -104,6 +104,7 @@ EVENT_LABELS = {
     "trail_sealed": "轨迹加密封存（此前事件按封存时的状态认证）",
     "assessment_recorded": "计算保障金额",
     "attachment_added": "上传申请材料",
+    "agent_recorded": "登记委托代理人",
     "authorization_scan_attached": "上传核对授权书扫描件",
     "delivery_receipt_attached": "上传送达回证",
     "publicity_started": "公示开始",

@@ -10,9 +10,11 @@ The order of the window: the paperwork is signed before the clock starts.
    `accept_bundle` prints the bundle to sign (申请书, 诚信声明, a 核对授权书 per adult, a
    委托授权书 only with a delegate) from the draft: no case number, no clock.
 3. `accept_sign`: the signed pages uploaded together, each adult's authorization matched to
-   its person; one transaction runs `household_save` (new household), `case_create`,
-   `authorization_record` with the scan per adult and `case_accept`. Any refusal rolls all
-   of it back. `accept_done` is the same screen once accepted: the 受理通知书 to print.
+   its person, and (optional) the pages of the signed 申请书 and 诚信声明; one transaction
+   runs `household_save` (new household), `case_create`, `case_agent_record` (a delegate),
+   `authorization_record` with the scan per adult, `attachment_add` per signed page and
+   `case_accept`. Any refusal rolls all of it back. `accept_done` is the same screen once
+   accepted: the 受理通知书 to print.
 
 The draft between the screens lives in the session, never in half-saved rows.
 """
@@ -30,11 +32,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import idnumber, scoping, search, services
+from cases.agents import case_agent, case_agent_record
 from cases.audit_access import log_access
 from cases.errors import CaseActionError
 from cases.forms import HouseholdForm, MemberFormSet, show_known_people
 from cases.forms_acceptance import (
     ACCEPT_KINDS,
+    SIGNED_PAGES,
     AcceptanceCaseForm,
     AcceptanceMemberFormSet,
     AcceptanceSignForm,
@@ -61,6 +65,7 @@ from cases.models import (
 from cases.permissions import Role
 from cases.views.households import _search as household_search
 from cases.workflow import AUTHORIZATION_KINDS
+from documents.attachments import attachment_add
 from documents.kinds import DocumentKind
 
 DRAFT_KEY = "acceptance_draft"
@@ -314,7 +319,9 @@ def refusal_message(exc: Exception) -> str:
 
 def _accept(user, draft: dict, household: Household | None, members: list[DraftMember],
             form: AcceptanceSignForm):
-    """Everything of screen 3's submit in one transaction; returns the accepted case."""
+    """Everything of screen 3's submit in one transaction; returns the accepted case: the
+    household (new), the case, its delegate, each adult's authorization with its scan, the
+    signed 申请书 and 诚信声明 pages as the household's attachments, and the acceptance."""
     application = draft["application"]
     with transaction.atomic():
         if household is None:
@@ -326,6 +333,8 @@ def _accept(user, draft: dict, household: Household | None, members: list[DraftM
         case = services.case_create(household=household, applicant=people[applicant.id_number],
                                     kind=application["kind"], hardship=application["hardship"],
                                     declared_incomes=_declared_incomes(draft, people), by=user)
+        if application.get("agent"):
+            case_agent_record(case=case, by=user, **application["agent"])
         if case.kind in AUTHORIZATION_KINDS:
             for m in members:
                 scan = form.cleaned_data["scans"].get(m.key)
@@ -333,6 +342,9 @@ def _accept(user, draft: dict, household: Household | None, members: list[DraftM
                     services.authorization_record(
                         case=case, person=people[m.id_number],
                         signed_on=form.cleaned_data["signed_on"], by=user, scan=scan)
+        for kind, upload, number in form.cleaned_data["signed_pages"]:
+            attachment_add(household=household, case=case, kind=kind, uploaded_file=upload,
+                           by=user, note=f"受理时上传，第{number}页")
         return services.case_accept(case=case, by=user, note=accept_note(application))
 
 
@@ -446,7 +458,9 @@ def accept_sign(request: HttpRequest) -> HttpResponse:
         form = AcceptanceSignForm(request.POST, adults=adults,
                                   needs_authorization=needs_authorization,
                                   files=request.FILES.getlist("scans"),
-                                  targets=request.POST.getlist("scan_for"))
+                                  targets=request.POST.getlist("scan_for"),
+                                  pages={name: request.FILES.getlist(name)
+                                         for name, _, _ in SIGNED_PAGES})
         if form.is_valid():
             try:
                 case = _accept(user, draft, household, members, form)
@@ -476,5 +490,15 @@ def accept_done(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/acceptance/sign.html", {
         "case": case, "notice": notice, "decision": decision,
         "authorizations": case.authorizations.select_related("person").order_by("pk"),
+        "agent": case_agent(case),
+        "signed_pages": _signed_page_counts(case),
         "step": 3,
     })
+
+
+def _signed_page_counts(case) -> list[tuple[str, int]]:
+    """(label, number of pages) of the signed forms stored with the case at acceptance."""
+    counts = {k: 0 for _, k, _ in SIGNED_PAGES}
+    for kind in case.attachments.filter(kind__in=counts).values_list("kind", flat=True):
+        counts[kind] += 1
+    return [(what, counts[kind]) for _, kind, what in SIGNED_PAGES]

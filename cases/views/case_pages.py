@@ -28,7 +28,14 @@ from cases import answers, emergency, rules, scoping, services
 from cases import forms_case as f
 from cases.audit_access import log_access
 from cases.deadline_state import clock_rows
-from cases.models import AccessLog, Case, Membership, Person, VerificationAuthorization
+from cases.models import (
+    AccessLog,
+    Case,
+    CaseAgent,
+    Membership,
+    Person,
+    VerificationAuthorization,
+)
 from cases.permissions import (
     Role,
     can_record_authorization,
@@ -209,6 +216,14 @@ def _step_link(case: Case, step: dict) -> dict:
     return {"message": step["message"], "label": label, "url": url}
 
 
+def _delegate(case: Case) -> CaseAgent | None:
+    """The case's delegate, as `scoping.case_for_user` read it with the case (no statement)."""
+    try:
+        return case.agent
+    except CaseAgent.DoesNotExist:
+        return None
+
+
 def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
                    evidence_forms=None, status: int = 200) -> HttpResponse:
     """The summary; `case_action` and `case_evidence` re-render it with a rejected form."""
@@ -250,6 +265,7 @@ def render_summary(request: HttpRequest, case: Case, *, forms_by_action=None,
         "next_step": emergency.next_step(case, clocks),
         "actions": actions,
         "blocked_actions": blocked,
+        "case_agent": _delegate(case),
         "evidence_forms": evidence,
         **_step_links(case, user),
     }, status=status)

@@ -12,6 +12,7 @@ from django.db import models
 
 class AttachmentKind(models.TextChoices):
     SIGNED_APPLICATION = "signed_application", "签字申请书扫描件"
+    SIGNED_DECLARATION = "signed_declaration", "签字诚信声明扫描件"
     HUKOU_BOOK = "hukou_book", "户口簿"
     ID_CARD = "id_card", "身份证"
     DISABILITY_CERTIFICATE = "disability_certificate", "残疾证"

@@ -3,7 +3,8 @@
 // look-up of a registered household by its head's ID number (with a declared-income input per
 // member), and "add a member" rows.
 // Screen 2: show the materials that apply to the chosen kind. Screen 3: a select of the
-// adults beside each uploaded page.
+// adults beside each uploaded page, and the pages chosen for the signed application and
+// declaration listed in order.
 (function () {
   "use strict";
 
@@ -173,9 +174,28 @@
     if (input.files && input.files.length) { rows(); }
   }
 
+  // --- Screen 3: the pages of the signed 申请书 and 诚信声明, listed as chosen ------------------
+  function bindPageLists() {
+    document.querySelectorAll("input[data-page-list]").forEach(function (input) {
+      var list = document.getElementById(input.dataset.pageList);
+      if (!list) { return; }
+      function rows() {
+        list.textContent = "";
+        Array.prototype.forEach.call(input.files, function (file, i) {
+          var li = document.createElement("li");
+          li.textContent = "第" + (i + 1) + "页：" + file.name;
+          list.appendChild(li);
+        });
+      }
+      input.addEventListener("change", rows);
+      if (input.files && input.files.length) { rows(); }
+    });
+  }
+
   bindIdChecks(document);
   bindLookup();
   bindAddMember();
   bindKind();
   bindScans();
+  bindPageLists();
 })();

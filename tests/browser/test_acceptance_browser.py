@@ -2,8 +2,9 @@
 Chromium driven by Playwright against the live test server), at a PC window and at 360 px:
 the household; the application, and the bundle to sign printed BEFORE acceptance (a 核对授权书
 per adult, no 委托授权书 without a delegate, read back with pdftotext); the signed pages
-uploaded together with each adult's authorization matched to its person, then accepted and the
-受理通知书 printed. At most three screens (S15 最多跑一次), counted by the step each page shows.
+uploaded together with each adult's authorization matched to its person, and a page of the
+signed 申请书 beside them, then accepted and the 受理通知书 printed. At most three screens
+(S15 最多跑一次), counted by the step each page shows.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import pytest
 
 from cases import idnumber
 from cases.demo_cases import build_case
-from cases.models import Case
+from cases.models import Case, CaseAgent
 from cases.workflow import CaseStatus
 from documents.kinds import DocumentKind
+from documents.models import Attachment
 from tests.browser.conftest import DESK, SMALL_PHONE, photo_file
 from tests.browser.forms import submits
 from tests.factories import HouseholdFactory
+from tests.security.hostile_files import png
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,6 +82,8 @@ def test_a_clerk_accepts_in_the_order_of_the_window_in_three_screens(
     cases_before = set(Case.objects.values_list("pk", flat=True))
     scans = [photo_file(tmp_path / "spouse.jpg", size=(800, 1100)),
              photo_file(tmp_path / "head.jpg", size=(820, 1130))]
+    application_page = tmp_path / "申请书.png"
+    application_page.write_bytes(png(840, 1188))  # a real (decodable) page, A4-shaped
 
     page = journey.page_as(clerk_a, viewport=viewport, mobile=size != "pc")
     steps: list[str] = []
@@ -131,11 +136,16 @@ def test_a_clerk_accepts_in_the_order_of_the_window_in_three_screens(
     expect(page.locator("#scan-list select")).to_have_count(2)
     page.select_option("#scan-for-0", label=f"周兰芳（{idnumber.mask(SPOUSE_ID)}）的核对授权书")
     page.select_option("#scan-for-1", label=f"钱守信（{idnumber.mask(HEAD_ID)}）的核对授权书")
+    # The signed application, from the same camera or file picker; the declaration later.
+    page.set_input_files("#application_pages", [str(application_page)])
+    expect(page.locator("#application-page-list li")).to_have_text(["第1页：申请书.png"])
     journey.shot(page, "accept-3-signed-pages", full_page=True)
     page.click("#accept-submit")
     expect(page.locator("h1")).to_have_text("受理完成")
     step()
     expect(page.locator("#accepted-scans")).to_contain_text("钱守信（扫描件已存档）")
+    expect(page.locator("#accepted .signed-pages")).to_have_text(
+        ["已存档1页", "未上传（可在附件材料页补传）"])
     journey.shot(page, "accept-3-accepted", full_page=True)
     notice = page.request.get(journey.url(page.get_attribute("#print-notice", "href")))
     notice_status, notice_type = notice.status, notice.headers["content-type"]
@@ -164,3 +174,9 @@ def test_a_clerk_accepts_in_the_order_of_the_window_in_three_screens(
         with auths[number].scan.open("rb") as fh, Image.open(fh) as image:
             assert image.size == size
     assert case.documents.filter(kind=DocumentKind.ACCEPTANCE).count() == 1
+    # The signed application page is kept with the case and the household, re-encoded.
+    (signed,) = Attachment.objects.filter(case=case)
+    assert (signed.kind, signed.household_id) == ("signed_application", case.household_id)
+    with signed.file.open("rb") as fh, Image.open(fh) as image:
+        assert image.size == (840, 1188)
+    assert not CaseAgent.objects.filter(case=case).exists(), "nobody was delegated"
