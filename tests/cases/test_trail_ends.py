@@ -502,3 +502,16 @@ def test_a_heads_file_is_never_overwritten(chain, tmp_path):
     with pytest.raises(FileExistsError):
         checkpoints._write_synced(tmp_path / record["heads_file"], b"x")
     assert (tmp_path / record["heads_file"]).stat().st_mode & 0o777 == 0o600
+
+
+def test_verifying_without_a_key_is_refused_even_for_an_empty_or_plain_chain(
+        chain, village_a, clerk_a, settings):
+    """Without AUDIT_HMAC_KEY nothing is verified: no chain is reported intact, not even one
+    that holds only plain events or none at all."""
+    case, _events = chain
+    empty = _new_case(village_a, clerk_a, 403)
+    _make_legacy(case)
+    settings.AUDIT_HMAC_KEY = ""
+    for case_id in (case.pk, empty.pk):
+        with pytest.raises(RuntimeError, match="AUDIT_HMAC_KEY is not set"):
+            verify_chain(case_id)
