@@ -338,6 +338,7 @@ def test_a_leader_with_a_district_role_signs_off_and_decides_nothing(township_a,
     assert not perms.can_decide(case_a, both)
 
 
+@pytest.mark.clause("S19")
 def test_recording_verification_needs_the_officer_role_the_township_and_an_agreement(
         township_a, case_a, case_b, clerk_a):
     officer = make_user("officer_x", Role.VERIFIER, townships=[township_a])
@@ -412,6 +413,7 @@ def test_payee_account_changes_are_requested_by_clerks_or_leaders_and_decided_by
 
 # -- verification data (cases.verification.access) -------------------------------------------
 
+@pytest.mark.clause("S19")
 def test_an_agreement_counts_from_its_first_day_to_its_last_day_inclusive(verifier_a):
     officer = make_user("officer_dates", Role.VERIFIER, agreement=False)
     first, last = dt.date(2026, 3, 1), dt.date(2026, 8, 31)
@@ -424,6 +426,7 @@ def test_an_agreement_counts_from_its_first_day_to_its_last_day_inclusive(verifi
         assert access.current_agreement(officer, day) is None
 
 
+@pytest.mark.clause("S19")
 def test_an_open_ended_agreement_counts_from_its_first_day_on(verifier_a):
     officer = make_user("officer_open", Role.VERIFIER, agreement=False)
     agreement = file_agreement(officer, valid_from=dt.date(2026, 3, 1))
@@ -432,6 +435,7 @@ def test_an_open_ended_agreement_counts_from_its_first_day_on(verifier_a):
     assert access.current_agreement(officer, dt.date(2099, 1, 1)) == agreement
 
 
+@pytest.mark.clause("S19")
 def test_a_revoked_agreement_or_one_without_its_signed_scan_does_not_count(verifier_a):
     from cases.models import ConfidentialityAgreement
 
@@ -445,6 +449,7 @@ def test_a_revoked_agreement_or_one_without_its_signed_scan_does_not_count(verif
     assert access.current_agreement(other, dt.date(2026, 6, 1)) is None
 
 
+@pytest.mark.clause("S19")
 def test_the_current_agreement_is_the_latest_begun_and_only_the_users_own(verifier_a):
     officer = make_user("officer_two", Role.VERIFIER, agreement=False)
     older = file_agreement(officer, valid_from=dt.date(2025, 1, 1))
@@ -457,6 +462,7 @@ def test_the_current_agreement_is_the_latest_begun_and_only_the_users_own(verifi
     assert access.current_agreement(AnonymousUser()) is None
 
 
+@pytest.mark.clause("S19")
 def test_holding_an_agreement_today_first_and_last_day(verifier_a):
     today = timezone.localdate()
     officer = make_user("officer_today", Role.VERIFIER, agreement=False)
@@ -476,12 +482,14 @@ def test_holding_an_agreement_today_first_and_last_day(verifier_a):
     assert not access.holds_agreement(AnonymousUser())
 
 
+@pytest.mark.clause("S19")
 def test_an_agreement_without_the_officer_role_makes_no_designated_officer(clerk_a):
     file_agreement(clerk_a)
     assert access.holds_agreement(clerk_a)
     assert not access.is_designated_officer(clerk_a)
 
 
+@pytest.mark.clause("S19")
 def test_a_noted_agreement_answer_is_used_for_the_rest_of_the_request(
         django_assert_num_queries):
     officer = make_user("officer_noted", Role.VERIFIER, agreement=False)
@@ -505,6 +513,7 @@ def officer(township_a):
     return make_user("officer_ok", Role.VERIFIER, townships=[township_a])
 
 
+@pytest.mark.clause("S19")
 def test_the_refusals_in_order(officer, case_a, case_b, clerk_a, inactive_clerk, authorized,
                                township_a):
     A = VerificationAccess.Action
@@ -524,6 +533,7 @@ def test_the_refusals_in_order(officer, case_a, case_b, clerk_a, inactive_clerk,
         "该案件尚未取得全部成年家庭成员签署的核对授权书")
 
 
+@pytest.mark.clause("S19")
 @pytest.mark.parametrize(("status", "query_ok", "view_ok"), [
     ("received", False, True),
     ("investigating", True, True),
@@ -550,12 +560,14 @@ def test_queries_while_verifying_views_while_open(officer, village_a, clerk_a, a
                         "只能查看在办案件的核对数据。")
 
 
+@pytest.mark.clause("S19")
 def test_a_kind_without_authorization_is_refused(officer, village_a, clerk_a, authorized):
     case = _case(village_a, clerk_a, serial=530, kind="temp_expenditure")
     assert access.refusal(case, officer, VerificationAccess.Action.VIEW).startswith(
         "该案件尚未取得全部成年家庭成员签署的核对授权书")
 
 
+@pytest.mark.clause("S19")
 def test_check_logs_a_refusal_and_guard_logs_an_allowed_look_up_once(
         officer, clerk_a, case_a, authorized):
     A = VerificationAccess.Action
