@@ -572,20 +572,25 @@ def test_check_logs_a_refusal_and_guard_logs_an_allowed_look_up_once(
         officer, clerk_a, case_a, authorized):
     A = VerificationAccess.Action
     with pytest.raises(CaseActionError) as refused:
-        access.check(case_a, clerk_a, A.VIEW, purpose="查看", source="页面", ip="10.0.0.9")
+        access.check(case_a, clerk_a, A.QUERY, purpose="查看", source="页面", ip="10.0.0.9",
+                     person=case_a.applicant)
     assert refused.value.code == "confidential"
     row = VerificationAccess.objects.get()
     assert (row.user, row.allowed, row.case, row.ip) == (clerk_a, False, case_a, "10.0.0.9")
+    assert (row.action, row.person, row.purpose, row.source) == (
+        A.QUERY, case_a.applicant, "查看", "页面")
     assert row.detail == "拒绝：只有镇街指定的核对专员才能查询或查看家庭经济状况核对数据。"
     with pytest.raises(CaseActionError):
         access.check(case_a, None, A.VIEW, purpose="查看")
     assert VerificationAccess.objects.count() == 1  # nobody to log
 
     entry = access.guard(case_a, officer, A.VIEW, purpose="p" * 150, source="s" * 250,
-                         detail="d" * 250, ip="")
+                         detail="d" * 250, ip="", person=case_a.applicant)
     assert VerificationAccess.objects.filter(user=officer).count() == 1
     entry.refresh_from_db()
     assert entry.allowed is True and entry.ip is None
+    assert (entry.action, entry.case, entry.person) == (A.VIEW, case_a, case_a.applicant)
+    assert (entry.purpose, entry.source, entry.detail) == ("p" * 100, "s" * 200, "d" * 200)
     assert (len(entry.purpose), len(entry.source), len(entry.detail)) == (100, 200, 200)
 
 
