@@ -636,3 +636,26 @@ def test_objections_and_appraisals_are_handled_by_the_township(case_a, clerk_a, 
         assert predicate(case_a, leader_a)
         assert not predicate(case_a, assistant_a)
         assert not predicate(case_a, clerk_b)
+
+
+@pytest.mark.clause("S19")
+def test_a_refused_look_up_is_logged_with_what_was_asked_and_raises_the_reason(
+        officer, clerk_a, village_a, case_a, authorized):
+    A = VerificationAccess.Action
+    publicised = _case(village_a, clerk_a, serial=540, status="in_publicity")
+    with pytest.raises(CaseActionError) as refused:
+        access.guard(publicised, officer, A.QUERY, purpose="复核", source="核对页", ip="10.0.0.8",
+                     person=publicised.applicant)
+    reason = ("案件当前状态为“审批公示中”，"
+              "只有在核对与入户调查、核对结果复查阶段才能查询核对数据。")
+    assert refused.value.message == reason and str(refused.value) == reason
+    row = VerificationAccess.objects.get()
+    assert (row.user, row.action, row.allowed, row.case, row.person) == (
+        officer, A.QUERY, False, publicised, publicised.applicant)
+    assert (row.purpose, row.source, row.ip, row.detail) == (
+        "复核", "核对页", "10.0.0.8", f"拒绝：{reason}")
+    with pytest.raises(CaseActionError, match="请先登录。"):
+        access.check(case_a, AnonymousUser(), A.VIEW, purpose="查看")
+    assert VerificationAccess.objects.count() == 1  # an anonymous visitor is nobody to log
+    entry = access.guard(case_a, officer, A.VIEW, purpose="查看", ip="10.0.0.7")
+    assert (entry.ip, entry.detail, entry.source, entry.person) == ("10.0.0.7", "", "", None)
