@@ -524,13 +524,15 @@ def test_the_refusals_in_order(officer, case_a, case_b, clerk_a, inactive_clerk,
     assert access.refusal(case_a, clerk_a, A.VIEW) == \
         "只有镇街指定的核对专员才能查询或查看家庭经济状况核对数据。"
     without = make_user("officer_none", Role.VERIFIER, townships=[township_a], agreement=False)
-    assert access.refusal(case_a, without, A.VIEW).startswith(
-        "您没有在有效期内的核对保密协议")
+    assert access.refusal(case_a, without, A.VIEW) == (
+        "您没有在有效期内的核对保密协议，不能查询或查看核对数据。"
+        "请先签订保密协议并由区民政局录入备案。")
     assert access.refusal(case_b, officer, A.VIEW) == \
         "该案件不属于您所在的镇街，不能查询或查看其核对数据。"
     authorized["complete"] = False
-    assert access.refusal(case_a, officer, A.VIEW).startswith(
-        "该案件尚未取得全部成年家庭成员签署的核对授权书")
+    assert access.refusal(case_a, officer, A.VIEW) == (
+        "该案件尚未取得全部成年家庭成员签署的核对授权书，"
+        "不能查询或查看核对数据（核对前置）。")
 
 
 @pytest.mark.clause("S19")
@@ -611,8 +613,9 @@ def test_publicity_batches_are_seen_by_village_scope(batches, clerk_a, assistant
     assert set(pub.batches_visible_to(assistant_a)) == {batches["a"]}
     assert set(pub.batches_visible_to(bureau)) == set(batches.values())
     assert pub.batch_for_user(assistant_a, batches["a"].pk) == batches["a"]
-    with pytest.raises(Http404, match="未找到该公示批次，或您无权查看。"):
+    with pytest.raises(Http404) as missing:
         pub.batch_for_user(assistant_a, batches["a2"].pk)
+    assert str(missing.value) == "未找到该公示批次，或您无权查看。"
     with pytest.raises(Http404):
         pub.batch_for_user(clerk_a, batches["b"].pk)
 
@@ -659,3 +662,12 @@ def test_a_refused_look_up_is_logged_with_what_was_asked_and_raises_the_reason(
     assert VerificationAccess.objects.count() == 1  # an anonymous visitor is nobody to log
     entry = access.guard(case_a, officer, A.VIEW, purpose="查看", ip="10.0.0.7")
     assert (entry.ip, entry.detail, entry.source, entry.person) == ("10.0.0.7", "", "", None)
+
+
+def test_a_batch_is_read_with_its_places_and_people(batches, clerk_a,
+                                                    django_assert_num_queries):
+    scoping.roles_of(clerk_a)
+    batch = pub.batch_for_user(clerk_a, batches["a"].pk)
+    with django_assert_num_queries(0):
+        assert (batch.village, batch.township) == (batches["a"].village, batches["a"].township)
+        assert (batch.published_by, batch.confirmed_by) == (clerk_a, None)
