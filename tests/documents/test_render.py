@@ -257,14 +257,6 @@ def test_every_kind_is_issued_and_read_back_by_a_test_in_this_module():
     assert set(DocumentKind) - kinds_issued_and_read_back(source) == set()
 
 
-def test_the_kind_finder_ignores_tests_that_do_not_read_the_pdf():
-    source = (
-        "def test_a(case, clerk):\n    _read(issue(case, K.REJECTION, clerk))\n"
-        "def test_b(case, clerk):\n    issue(case, K.ACCEPTANCE, clerk)\n"
-        "def helper(case, clerk):\n    _read(issue(case, K.HOME_VISIT, clerk))\n")
-    assert kinds_issued_and_read_back(source) == {K.REJECTION}
-
-
 def test_tekun_adjustment_notice_is_titled_for_tekun(full_case, leader_a):
     Case.objects.filter(pk=full_case.pk).update(kind="tekun")
     full_case.refresh_from_db()
