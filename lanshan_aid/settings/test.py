@@ -5,7 +5,6 @@ PostgreSQL and Redis in CI.
 """
 
 import atexit
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES,
 # Under pytest-xdist each worker process (gw0, gw1, ...) has a database of its own (pytest-django
 # appends the worker id) and, below, its own Redis keys, broker folder and scratch folders. A
 # Celery worker process started by a test inherits PYTEST_XDIST_WORKER and so the same keys.
-TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # noqa: S105
