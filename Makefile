@@ -14,7 +14,9 @@
 #
 # Variables: PYTHON (interpreter that creates .venv), PYTEST_ARGS (extra pytest arguments,
 # e.g. make test PYTEST_ARGS="-m 'not browser' -x"), SKIP_SYSTEM_DEPS=1 (skip the apt step),
-# GROUPS and MUTATE_ARGS (make mutate), DATABASE_URL (the PostgreSQL server make mutate uses).
+# GROUPS and MUTATE_ARGS (make mutate), DATABASE_URL (the PostgreSQL server make mutate uses),
+# TEST_WORKERS (pytest-xdist processes for make test, default 2; PYTEST_ARGS="-n 0" runs the
+# suite in one process, for pdb or a clean traceback).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -26,6 +28,10 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 GROUPS ?=
 MUTATE_ARGS ?=
+# CI has 2 cores; PostgreSQL, Chromium and the Celery worker tests' processes share them, so more
+# pytest processes than cores only adds databases to migrate. Whole test files stay in one
+# process (--dist loadfile): the security tests build a module-wide world once per file.
+TEST_WORKERS ?= 2
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -81,7 +87,7 @@ demo: install
 	@bash scripts/demo.sh
 
 test: install-test
-	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating that as a failure." >&2; fi; \
 	exit $$rc
 

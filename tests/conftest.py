@@ -3,7 +3,9 @@
 A test names the clause it proves with `@pytest.mark.clause("S4")` or with a line
 `clause: S4` in its docstring (several: `clause: S1, S21`). Collection records every test's
 clauses in `CLAUSE_REGISTRY` and adds the marker to docstring-only tests, so
-`pytest -m clause` selects them all.
+`pytest -m clause` selects them all. Under pytest-xdist every worker collects the whole
+suite (and deselects alike), so each process's registry is complete too; tests/test_clauses.py
+reads the test sources themselves, not the registry.
 """
 
 from __future__ import annotations

@@ -10,7 +10,12 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, REDIS_URL, env
+
+# Under pytest-xdist each worker process (gw0, gw1, ...) has a database of its own (pytest-django
+# appends the worker id) and, below, its own Redis keys, broker folder and scratch folders. A
+# Celery worker process started by a test inherits PYTEST_XDIST_WORKER and so the same keys.
+TEST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdef"  # noqa: S105
@@ -30,6 +35,21 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lanshan-aid-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lanshan-aid-checkpoints-"))
 atexit.register(shutil.rmtree, AUDIT_CHECKPOINT_DIR, ignore_errors=True)
+# Redis: every key of this test process under its own prefix; clearing the cache (before every
+# test) deletes those keys only, not the whole Redis database that other workers share.
+if REDIS_URL:
+    REDIS_KEY_PREFIX = f"lanshan-test-{TEST_WORKER or 'main'}"
+    CACHES = {"default": {"BACKEND": "lanshan_aid.test_cache.PrefixClearingRedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": REDIS_KEY_PREFIX}}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS,
+                                       "global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
+elif str(CELERY_BROKER_URL).startswith("filesystem://"):
+    _broker = Path(tempfile.mkdtemp(prefix="lanshan-aid-broker-"))
+    atexit.register(shutil.rmtree, _broker, ignore_errors=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS, "data_folder_in": str(_broker),
+        "data_folder_out": str(_broker), "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control")}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -145,7 +145,8 @@ def scan_base64() -> str:
 
 
 def test_appraisal_participants_are_a_list(api, clerk_a, make_case, village_a):
-    """clause: S10"""
+    """The API stores the participants as a list of {name, capacity} (a storage shape; the
+    appraisal rule itself is proven in tests/cases/test_procedure.py and test_appraisal_rule.py)."""
     case = make_case(S.AWAITING_APPRAISAL, village_a)
     api.login(clerk_a)
     body = {"held_on": timezone.localdate().isoformat(), "place": "村委会", "chair": "张书记",

@@ -143,7 +143,8 @@ class Worker:
         self.log.close()
         import redis
 
-        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(self.queue)
+        prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(prefix + self.queue)
 
 
 @pytest.fixture

@@ -177,7 +177,6 @@ def test_the_query_count_does_not_grow_with_cases_or_townships_rows(
     assert board.district.totals.approvals == 3
 
 
-@pytest.mark.clause("S1")
 def test_the_page_shows_figures_svg_charts_and_the_refresh_time(client, bureau, township_a,
                                                                 mark_decided):
     mark_decided("approved", n=2, amount=Decimal("650.00"))

@@ -29,7 +29,6 @@ ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts" / "oversight"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.clause("S1"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -9,7 +9,6 @@ import pytest
 from oversight import sampling
 
 
-@pytest.mark.clause("S1")
 def test_the_same_seed_and_population_give_the_same_sample():
     population = list(range(1000, 1300, 3))
     first = sampling.draw(population, 10, seed=20261126)

@@ -50,7 +50,6 @@ def test_the_bureau_draws_a_sample_of_a_townships_decisions_with_a_recorded_seed
     assert event.payload["sample"] == [i.case_id for i in items]
 
 
-@pytest.mark.clause("S1")
 def test_the_same_seed_and_population_reproduce_the_same_sample(bureau, township_a,
                                                                  decided_a):
     first = _draw(bureau, township_a, size=3, seed=987654321)

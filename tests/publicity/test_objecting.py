@@ -108,7 +108,6 @@ def test_the_village_page_says_where_how_and_until_when_to_object(on_board, clie
     assert f"扫码提出异议：{form_url}" in html
 
 
-@pytest.mark.clause("S22")
 def test_the_demo_gives_its_townships_contacts_marked_as_demo_values(township_a):
     township_a.hotline = township_a.address = township_a.office_hours = ""
     township_a.save()
