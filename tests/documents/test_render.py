@@ -6,8 +6,6 @@ clause: S13
 from __future__ import annotations
 
 import ast
-import statistics
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -305,19 +303,14 @@ def test_missing_seal_image_file_stops_the_render(settings):
         html_to_pdf(f'<p>文书</p><img src="{missing}">')
 
 
-def test_one_page_render_time(full_case, clerk_a):
-    """Target: under 200 ms per one-page notice after the first render in a process."""
+def test_a_second_render_of_a_notice_is_the_same_one_page(full_case, clerk_a):
+    """The render time is measured by `bench/documents.py`, not here; a render after the
+    first (fonts loaded) gives the same one-page notice."""
     ctx = freeze(build_context(K.ACCEPTANCE, case=full_case, by=clerk_a))
-    render_pdf(K.ACCEPTANCE, ctx)  # warm-up: fonts, imports
-    timings = []
-    for _ in range(7):
-        start = time.perf_counter()
-        content = render_pdf(K.ACCEPTANCE, ctx)
-        timings.append(time.perf_counter() - start)
-    assert page_count(content) == 1
-    median = statistics.median(timings)
-    print(f"\none-page render: median {median * 1000:.0f} ms, min {min(timings) * 1000:.0f} ms")
-    assert median < 1.0  # generous: shared CI machines; the figure is printed above
+    first = render_pdf(K.ACCEPTANCE, ctx)
+    second = render_pdf(K.ACCEPTANCE, ctx)
+    assert page_count(first) == page_count(second) == 1
+    assert pdf_text(first) == pdf_text(second)
 
 
 @pytest.mark.clause("S16")
