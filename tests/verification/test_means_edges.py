@@ -14,9 +14,23 @@ from decimal import Decimal
 
 import pytest
 
-from cases.models import AssetRule, Standard, StandardItem, TempAssistanceRule
+from cases.models import (
+    AssetRule,
+    EmergencyAidAmount,
+    Standard,
+    StandardItem,
+    TempAssistanceRule,
+)
 from cases.verification import standards
-from cases.verification.assessment import AssetFacts, AssetRuleValue, assess
+from cases.verification.assessment import (
+    AssessmentError,
+    AssetFacts,
+    AssetRuleValue,
+    CareLevel,
+    TempRuleValue,
+    assess,
+    care_level_from_adl,
+)
 from tests.verification.test_assessment import (
     ASSETS,
     EXCLUDING,
@@ -27,6 +41,7 @@ from tests.verification.test_assessment import (
     income,
     member,
     rules,
+    temp,
 )
 
 D = Decimal
@@ -171,9 +186,10 @@ def new_standards(db):
                                 source="测试")
     AssetRule.objects.create(effective_from=NEW_DAY, financial_months=D("36"),
                              financial_base="urban", max_homes=2, commercial_allowed=True)
-    TempAssistanceRule.objects.create(kind="emergency", effective_from=NEW_DAY,
-                                      months_default=D("3"), months_max=D("12"),
-                                      per_person=True, cap=D("5000"))
+    rule = TempAssistanceRule.objects.create(kind="emergency", effective_from=NEW_DAY,
+                                             months_default=D("3"), months_max=D("12"),
+                                             per_person=True, cap=D("5000"))
+    EmergencyAidAmount.objects.create(rule=rule, cause="fire", amount=D("2500"))
 
 
 @pytest.mark.django_db
@@ -226,6 +242,7 @@ def test_the_temporary_assistance_rule_changes_on_its_day(new_standards):
     assert (eve.temp.cap, day.temp.cap) == (D("3000.00"), D("5000.00"))
     assert (eve.temp.per_person, day.temp.per_person) == (False, True)
     assert day.temp.effective_from == NEW_DAY and day.temp.kind == "emergency"
+    assert (eve.temp.fixed, day.temp.fixed) == ({}, {"fire": D("2500.00")})
     assert day.asset is None and day.exclusions == {} and day.tekun is None
 
 
@@ -233,3 +250,36 @@ def test_the_test_rules_are_the_documented_ones():
     """Guard of this file's arithmetic: the asset rule these edges are computed from."""
     assert (ASSETS.financial_months, ASSETS.financial_base, ASSETS.max_homes,
             ASSETS.commercial_allowed) == (D("24"), "urban", 1, False)
+
+
+# --- Self-care level and temporary assistance edges ------------------------------------------
+@pytest.mark.parametrize(("failed", "level"), [
+    (0, CareLevel.SELF), (1, CareLevel.HALF), (3, CareLevel.HALF), (4, CareLevel.FULL),
+    (6, CareLevel.FULL),
+])
+def test_self_care_level_at_each_edge(failed, level):
+    assert care_level_from_adl(failed) == level
+
+
+@pytest.mark.parametrize("failed", [-1, 7])
+def test_a_count_outside_the_six_activities_is_refused(failed):
+    with pytest.raises(ValueError) as exc:
+        care_level_from_adl(failed)
+    assert exc.value.args == (failed,)
+
+
+def test_temporary_assistance_without_its_rule_is_refused_in_chinese():
+    with pytest.raises(AssessmentError) as exc:
+        assess(temp("temp_expenditure", "urban", "100"), rules())
+    assert exc.value.message == "缺少临时救助标准。"
+
+
+def test_a_per_person_limit_counts_every_member():
+    """Rural, 2 members, per person: limit 450 × 2 × 10 = 9000.00; spending 8000 is paid in
+    full (a per-household limit would be 4500.00)."""
+    rule = TempRuleValue("expenditure", D("0"), D("10"), True, D("30000"), {}, EVE)
+    result = assess(temp("temp_expenditure", "rural", "8000", members=2),
+                    rules("rural", temp=rule), rounding="fen")
+    assert result.amount == D("8000.00")
+    limit = next(x for x in result.lines if x.label == "倍数上限")
+    assert (limit.formula, limit.value) == ("农村低保标准450.00 × 2人 × 10倍", "9000.00")
