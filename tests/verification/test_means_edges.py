@@ -208,7 +208,20 @@ def test_the_day_before_uses_the_old_standard_the_day_itself_the_new(new_standar
     assert (eve.asset.financial_months, day.asset.financial_months) == (D("24.00"), D("36.00"))
     assert (eve.asset.max_homes, day.asset.max_homes) == (1, 2)
     assert (eve.asset.commercial_allowed, day.asset.commercial_allowed) == (False, True)
+    assert (eve.asset.financial_base, day.asset.financial_base) == ("urban", "urban")
     assert day.asset.effective_from == NEW_DAY
+
+
+@pytest.mark.django_db
+def test_a_date_before_the_first_asset_rule_is_a_clear_error_naming_it():
+    first = AssetRule.objects.order_by("effective_from").first().effective_from
+    eve = first - dt.timedelta(days=1)
+    with pytest.raises(standards.MissingStandard) as exc:
+        standards.asset_rule_on(eve)
+    assert exc.value.message.startswith(
+        f"尚未设置{eve.year}年{eve.month}月{eve.day}日适用的家庭财产认定标准，不能计算。")
+    assert (exc.value.what, exc.value.on) == ("家庭财产认定标准", eve)
+    assert standards.asset_rule_on(first).effective_from == first
 
 
 @pytest.mark.django_db
