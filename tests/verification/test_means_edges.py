@@ -296,3 +296,21 @@ def test_a_per_person_limit_counts_every_member():
     assert result.amount == D("8000.00")
     limit = next(x for x in result.lines if x.label == "倍数上限")
     assert (limit.formula, limit.value) == ("农村低保标准450.00 × 2人 × 10倍", "9000.00")
+
+
+@pytest.mark.parametrize(("covered", "amount"), [(1, "100.00"), (2, "200.00"), (None, "200.00")])
+def test_the_persons_covered_are_one_to_all_counted_members(covered, amount):
+    """2 members, income 1000.00: per capita 500.00, gap 100.00 a person."""
+    inputs = dibao("urban", [member(1, "甲", 50), member(2, "乙", 48)],
+                   [income(1, "甲", "wage", "1000.00")], covered_persons=covered)
+    result = assess(inputs, rules(), rounding="fen")
+    assert (result.amount, result.covered_persons) == (D(amount), covered or 2)
+
+
+@pytest.mark.parametrize("covered", [3, -1])
+def test_more_persons_covered_than_members_or_fewer_than_one_is_refused(covered):
+    inputs = dibao("urban", [member(1, "甲", 50), member(2, "乙", 48)],
+                   [income(1, "甲", "wage", "1000.00")], covered_persons=covered)
+    with pytest.raises(AssessmentError) as exc:
+        assess(inputs, rules(), rounding="fen")
+    assert exc.value.message == "保障人数应在1至2人之间。"
