@@ -1,6 +1,6 @@
 """Due moments of the legal clocks (S4, S5, S6, S11, S12), and their recomputation.
 
-`compute_due` and `publicity_ends_at` are pure date maths (given a `WorkCalendar` built from
+`compute_due` and `publicity_period` are pure date maths (given a `WorkCalendar` built from
 data they touch no database). All local dates are taken in Asia/Shanghai, the law's time.
 
 Units:
@@ -134,12 +134,6 @@ def compute_due(unit: str, amount: int, start_at: dt.datetime, *,
     explanation["basis"] = basis
     explanation["due_at"] = due_at.isoformat()
     return DueResult(due_at=due_at, confirmed=confirmed, explanation=explanation)
-
-
-def publicity_ends_at(posted_at: dt.datetime, days: int = 7) -> dt.datetime:
-    """The end of a publicity period (S6): `days` calendar days from the day after posting,
-    ending at 23:59:59 Beijing time on the last day."""
-    return compute_due(UNIT_DAY, days, posted_at).due_at
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.deadlines import publicity_ends_at
+from cases.deadlines import compute_due
 from cases.errors import CaseActionError
-from cases.models import Appraisal, Case, Objection
+from cases.models import Appraisal, Case, DeadlineUnit, Objection
 from cases.permissions import can_review
 from cases.trail import append_event
 from cases.workflow import CaseStatus
@@ -182,8 +182,11 @@ def batch_confirm_posting(*, batch: PublicityBatch, by, photo, posted_at: dt.dat
             })
         ends = [e.ends_at for e in entries if e.ends_at is not None]
         if first:
+            # Every case withdrawn before the posting: the sheet's period is still the one
+            # a case's publicity clock would have (`cases.services.case_start_publicity`).
             batch.ends_at = (max(ends) if ends
-                             else publicity_ends_at(posted_at, settings.PUBLICITY_DAYS))
+                             else compute_due(DeadlineUnit.DAY, settings.PUBLICITY_DAYS,
+                                              posted_at).due_at)
         batch.save(update_fields=["board_photo", "board_photo_sha256", "posted_at",
                                   "posted_place", "confirmed_by", "confirmed_at", "ends_at"])
     except Exception:

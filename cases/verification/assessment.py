@@ -332,6 +332,12 @@ def y(x) -> str:
     return f"{fen(Fraction(x)):.2f}"
 
 
+def times(x: Decimal) -> str:
+    """A multiple or a number of months for the calculation lines: 24, 1.5, 10 (never
+    ``1E+1``, which `Decimal.normalize` gives for 10)."""
+    return f"{Decimal(x).normalize():f}"
+
+
 # --- The calculation ------------------------------------------------------------------------
 def assess(inputs: Inputs, rules: Rules, *, rounding: str | None = None) -> Result:
     """Assess a household for the case's kind of assistance.
@@ -461,7 +467,7 @@ class _Calc:
         self._use(base)
         limit = Fraction(rule.financial_months) * Fraction(base.monthly) * self.m
         self.line("金融资产限额",
-                  f"{base.label}{y(base.monthly)} × {rule.financial_months.normalize()}个月 "
+                  f"{base.label}{y(base.monthly)} × {times(rule.financial_months)}个月 "
                   f"× {self.m}人", limit)
         ok &= self.check(
             "financial", "存款等金融资产", f"{y(a.financial)}元", "核对及申报的存款、理财等合计",
@@ -637,7 +643,7 @@ class _Calc:
         base = Fraction(s.monthly) * persons
         per = f" × {persons}人" if rule.per_person else ""
         limit = Fraction(rule.months_max) * base
-        self.line("倍数上限", f"{s.label}{y(s.monthly)}{per} × {rule.months_max.normalize()}倍",
+        self.line("倍数上限", f"{s.label}{y(s.monthly)}{per} × {times(rule.months_max)}倍",
                   limit)
         self.line("单次救助上限", "临时救助标准规定", rule.cap)
         if emergency:
@@ -652,7 +658,7 @@ class _Calc:
             else:
                 proposed = Fraction(rule.months_default) * base
                 self.line("按倍数救助",
-                          f"{y(s.monthly)}{per} × {rule.months_default.normalize()}倍", proposed)
+                          f"{y(s.monthly)}{per} × {times(rule.months_default)}倍", proposed)
             ok = self.reason("cause", True, f"因{cause.label}导致基本生活陷入困境，属急难型救助。")
         else:
             expense = self.i.temp_expense

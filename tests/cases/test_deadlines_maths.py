@@ -8,7 +8,8 @@ import pytest
 
 from cases import calendar as cal
 from cases.calendar import WorkCalendar
-from cases.deadlines import compute_due, end_of_day, publicity_ends_at
+from cases.deadlines import compute_due, end_of_day, publicity_period
+from cases.models import DeadlineUnit
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
@@ -73,16 +74,43 @@ def test_recheck_clock_is_ten_working_days_from_the_objection(library_calendar):
     assert result.due_at == eod(2026, 10, 16)
 
 
+def _publicity(posted_at, days=7):
+    """The period exactly as production computes it: the publicity clock started at the
+    posting (`cases.services.case_start_publicity` → `_start_clock(…, DeadlineUnit.DAY,
+    settings.PUBLICITY_DAYS, …)` → `compute_due`), read through `publicity_period`."""
+    return publicity_period(posted_at, compute_due(DeadlineUnit.DAY, days, posted_at).due_at)
+
+
 @pytest.mark.clause("S6")
-def test_publicity_is_seven_calendar_days_from_the_day_after_posting():
-    assert publicity_ends_at(at(2026, 9, 28, 10)) == eod(2026, 10, 5)
+def test_publicity_is_seven_calendar_days_from_the_day_after_posting(settings):
+    assert settings.PUBLICITY_DAYS == 7
+    period = _publicity(at(2026, 9, 28, 10), settings.PUBLICITY_DAYS)
+    assert (period.first_day, period.last_day) == (dt.date(2026, 9, 29), dt.date(2026, 10, 5))
+    assert period.days == 7
+    assert period.ends_at == eod(2026, 10, 5)
+    # Posted a minute before midnight: day 1 is still the next day.
+    late = _publicity(at(2026, 9, 28, 23, 59))
+    assert (late.first_day, late.last_day) == (dt.date(2026, 9, 29), dt.date(2026, 10, 5))
+    # Posted at 00:30 Beijing time (the previous day in UTC): the Beijing date counts.
+    early = _publicity(dt.datetime(2026, 9, 27, 16, 30, tzinfo=UTC))
+    assert (early.first_day, early.last_day) == (dt.date(2026, 9, 29), dt.date(2026, 10, 5))
+
+
+@pytest.mark.clause("S6")
+def test_the_publicity_period_covers_the_posting_to_the_last_second_of_day_7():
+    posted = at(2026, 9, 28, 10)
+    period = _publicity(posted)
+    assert period.covers(posted)
+    assert not period.covers(posted - dt.timedelta(seconds=1))
+    assert period.covers(eod(2026, 10, 5))
+    assert not period.covers(eod(2026, 10, 5) + dt.timedelta(seconds=1))
 
 
 @pytest.mark.clause("S6")
 def test_publicity_counts_holidays_as_ordinary_days():
     # Posted on 30 September: 10-01..10-07 are the seven days although all are holidays.
-    assert publicity_ends_at(at(2026, 9, 30, 16)) == eod(2026, 10, 7)
-    assert publicity_ends_at(at(2026, 9, 30, 16), days=3) == eod(2026, 10, 3)
+    assert _publicity(at(2026, 9, 30, 16)).ends_at == eod(2026, 10, 7)
+    assert _publicity(at(2026, 9, 30, 16), days=3).ends_at == eod(2026, 10, 3)
 
 
 @pytest.mark.clause("S6")
