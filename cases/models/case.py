@@ -128,12 +128,15 @@ class Case(CaseWorkflow):
 
     # Facts the workflow rules ask for --------------------------------------------------------
     def adult_members(self):
-        """Current household members aged 18 or over on the application date."""
+        """Current household members aged `rules.ADULT_AGE` (18) or over on the application
+        date; the same count as the rule `rules.authorizations_complete`."""
+        from cases.rules import ADULT_AGE
+
         day = self.applied_at.date() if self.applied_at else None
         members = [m.person for m in self.household.current_members()]
         if day is None:
             return members
-        return [p for p in members if p.age_on(day) >= 18]
+        return [p for p in members if p.age_on(day) >= ADULT_AGE]
 
     def adults_without_authorization(self) -> list[Person]:
         authorized = set(self.authorizations.values_list("person_id", flat=True))

@@ -382,8 +382,18 @@ def test_acceptance_issues_a_numbered_acceptance_notice_in_the_same_transaction(
 
 @pytest.mark.clause("S8")
 def test_rejection_issues_the_notice_with_reasons(village_a, staff):
-    case = build_case(S.REJECTED, household=_household(village_a), **staff)
-    assert DocumentKind.REJECTION in _issued(case)
+    """The issued 不予批准告知书 carries the leader's reasons, read back from its PDF."""
+    from documents.models import IssuedDocument
+    from tests.documents.conftest import pdf_text, stored_bytes
+
+    case = build_case(S.INVESTIGATING, household=_household(village_a), **staff)
+    reason = "经核对，家庭人均月收入1280元，高于本地低保标准；名下登记小型轿车一辆。"
+    case = services.case_reject(case=case, by=staff["leader"], reason=reason)
+    assert case.status == S.REJECTED
+    notice = IssuedDocument.objects.get(case=case, kind=DocumentKind.REJECTION)
+    text = pdf_text(stored_bytes(notice))
+    assert f"理由：{reason}" in text
+    assert case.number in text
 
 
 @pytest.mark.clause("S7")

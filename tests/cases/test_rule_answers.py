@@ -153,3 +153,19 @@ def test_a_live_case_of_a_member_blocks_a_second_application(village_a, staff):
     expenditure = build_case(S.RECEIVED, household=household, kind=CaseKind.TEMP_EXPENDITURE,
                              **staff)
     assert rules.applicant_not_already_covered(expenditure)  # 临时救助 is not excluded
+
+
+@pytest.mark.clause("S10")
+def test_publicity_ends_by_one_move_only_chosen_by_whether_anyone_objected(village_a, staff):
+    """The routing rules hide the move they rule out: with no objection only 公示期满无异议 is
+    offered, with one only the move to the democratic appraisal."""
+    from cases import services
+
+    quiet = _case(S.IN_PUBLICITY, village_a, staff)
+    names = [a["name"] for a in services.available_actions(quiet, staff["clerk"])]
+    assert "end_publicity" in names and "end_publicity_with_objection" not in names
+    case = _case(S.IN_PUBLICITY, village_a, staff)
+    Objection.objects.create(case=case, kind=Objection.Kind.PUBLICITY, channel="phone",
+                             content="有异议。", lodged_at=timezone.now())
+    names = [a["name"] for a in services.available_actions(case, staff["clerk"])]
+    assert "end_publicity_with_objection" in names and "end_publicity" not in names
