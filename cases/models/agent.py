@@ -9,10 +9,10 @@ from django.utils import timezone
 from cases import crypto, idnumber
 
 from .case import Case
-from .people import phone_validator
+from .people import MaskedIdentityMixin, phone_validator
 
 
-class CaseAgent(models.Model):
+class CaseAgent(MaskedIdentityMixin, models.Model):
     """The delegate named on the application's 委托授权书 (S15), one per case at most.
 
     The application's bundle carries a 委托授权书 exactly when the case has one, and the form
@@ -44,11 +44,3 @@ class CaseAgent(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return idnumber.mask_phone(self.phone)

@@ -75,7 +75,19 @@ class Relationship(models.TextChoices):
 ID_NUMBER_TAKEN = "该身份证号码已登记，不能重复录入。"
 
 
-class Person(models.Model):
+class MaskedIdentityMixin:
+    """The masked ID and phone numbers shown on pages, for a model with `id_number` and `phone`."""
+
+    @property
+    def masked_id(self) -> str:
+        return idnumber.mask(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return idnumber.mask_phone(self.phone)
+
+
+class Person(MaskedIdentityMixin, models.Model):
     """A resident, identified by the 18-digit resident ID number (once in the system).
 
     The ID number, phone number and health and disability details are encrypted at rest
@@ -130,14 +142,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_id(self) -> str:
-        return idnumber.mask(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return idnumber.mask_phone(self.phone)
 
     def age_on(self, day) -> int:
         born = self.birth_date
