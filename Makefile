@@ -29,8 +29,10 @@ PYTEST_ARGS ?=
 GROUPS ?=
 MUTATE_ARGS ?=
 # CI has 2 cores; PostgreSQL, Chromium and the Celery worker tests' processes share them, so more
-# pytest processes than cores only adds databases to migrate. Whole test files stay in one
-# process (--dist loadfile): the security tests build a module-wide world once per file.
+# pytest processes than cores only adds databases to migrate. --dist load hands each process
+# the tests in collection order, where pytest-django puts the transactional tests (browser
+# journeys, live server) last: they end by flushing the database, rows loaded by migrations
+# included, so they must come after every other test of that process (as in a serial run).
 TEST_WORKERS ?= 2
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -87,7 +89,7 @@ demo: install
 	@bash scripts/demo.sh
 
 test: install-test
-	@rc=0; $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating that as a failure." >&2; fi; \
 	exit $$rc
 
