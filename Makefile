@@ -15,8 +15,7 @@
 # Variables: PYTHON (interpreter that creates .venv), PYTEST_ARGS (extra pytest arguments,
 # e.g. make test PYTEST_ARGS="-m 'not browser' -x"), SKIP_SYSTEM_DEPS=1 (skip the apt step),
 # GROUPS and MUTATE_ARGS (make mutate), DATABASE_URL (the PostgreSQL server make mutate uses),
-# TEST_WORKERS (pytest-xdist processes for make test, default 2; PYTEST_ARGS="-n 0" runs the
-# suite in one process, for pdb or a clean traceback).
+# TEST_WORKERS (pytest-xdist processes for make test; default 0, one process).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -28,12 +27,14 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 GROUPS ?=
 MUTATE_ARGS ?=
-# CI has 2 cores; PostgreSQL, Chromium and the Celery worker tests' processes share them, so more
-# pytest processes than cores only adds databases to migrate. --dist load hands each process
-# the tests in collection order, where pytest-django puts the transactional tests (browser
-# journeys, live server) last: they end by flushing the database, rows loaded by migrations
-# included, so they must come after every other test of that process (as in a serial run).
-TEST_WORKERS ?= 2
+# One process by default. Each test process has its own databases, Redis keys and folders, so
+# TEST_WORKERS=2 runs the suite under pytest-xdist, in collection order (--dist load): the
+# transactional tests (browser journeys, live server) end by flushing the database, rows loaded
+# by migrations included, so they must stay last in each process as pytest-django orders them
+# (with --dist loadfile they ran mid-queue and 800 later tests failed). Measured on the 2-core CI
+# machine, --dist load was on course to take longer than one process (a fifth of the tests in 11
+# minutes, against 26 minutes for all of them in one process).
+TEST_WORKERS ?= 0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
