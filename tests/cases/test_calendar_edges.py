@@ -35,7 +35,6 @@ from cases.deadlines import (
     END_OF_DAY,
     compute_due,
     end_of_day,
-    publicity_ends_at,
     publicity_period,
 )
 from cases.models import Deadline, DeadlineStatus, DeadlineUnit
@@ -433,8 +432,7 @@ def test_publicity_seven_days_from_the_day_after_posting_to_the_last_second():
         "basis": {"start_at": "2026-09-30T23:59:00+08:00", "unit": "day", "amount": 7},
         "due_at": "2026-10-07T23:59:59+08:00",
     }
-    assert publicity_ends_at(posted) == eod(2026, 10, 7)
-    assert publicity_ends_at(posted, 3) == eod(2026, 10, 3)
+    assert compute_due("day", 3, posted).due_at == eod(2026, 10, 3)
     period = publicity_period(posted, result.due_at)
     assert (period.posted_at, period.first_day, period.last_day, period.ends_at) == (
         posted, D(2026, 10, 1), D(2026, 10, 7), eod(2026, 10, 7))
