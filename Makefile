@@ -31,9 +31,9 @@ MUTATE_ARGS ?=
 # TEST_WORKERS=2 runs the suite under pytest-xdist, in collection order (--dist load): the
 # transactional tests (browser journeys, live server) end by flushing the database, rows loaded
 # by migrations included, so they must stay last in each process as pytest-django orders them
-# (with --dist loadfile they ran mid-queue and 800 later tests failed). Measured on the 2-core CI
-# machine, --dist load was on course to take longer than one process (a fifth of the tests in 11
-# minutes, against 26 minutes for all of them in one process).
+# (with --dist loadfile they ran mid-queue and 800 later tests failed). On the 2-core CI machine
+# two processes (--dist load) ran the first fifth of the suite at about 1.7 times the rate of
+# one, but no whole parallel run has passed yet: one process stays the default until one has.
 TEST_WORKERS ?= 0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
