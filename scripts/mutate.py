@@ -133,7 +133,7 @@ def group_database_url(name: str) -> str:
 
 
 def reset_test_database(url: str) -> None:
-    """Create the group's database if missing and drop its test database (stale or not)."""
+    """Create the group's database if missing and drop its test databases (stale or not)."""
     import psycopg
     from psycopg import sql
 
@@ -144,8 +144,14 @@ def reset_test_database(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                     .format(sql.Identifier("test_" + db)))
+        # Its test database, and the test_test_... ones that a test which itself creates a test
+        # database (Django's test runner run under mutmut) leaves behind.
+        stale = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ %s",
+            [r"^(test_)+" + re.escape(db) + "$"]).fetchall()
+        for (name,) in stale:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
 
 
 def mutmut(args: list[str], cwd: Path, env: dict, log: Path | None = None):
