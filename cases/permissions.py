@@ -161,8 +161,7 @@ PAYEE_ACCOUNT_ROLES = frozenset({Role.CLERK, Role.LEADER})
 def can_request_account_change(household, user) -> bool:
     from cases import scoping
 
-    if user is None or not getattr(user, "is_active", False):
-        return False
+    # The system (None), an anonymous or an inactive user holds no role (scoping.roles_of).
     if not scoping.has_role(user, *PAYEE_ACCOUNT_ROLES):
         return False
     return household.township_id in scoping.township_ids(user)
@@ -172,8 +171,6 @@ def can_decide_account_change(change, user) -> bool:
     """A leader of the household's township (the service also refuses the requester)."""
     from cases import scoping
 
-    if user is None or not getattr(user, "is_active", False):
-        return False
-    if not scoping.has_role(user, Role.LEADER):
+    if not scoping.has_role(user, Role.LEADER):  # never the system, anonymous or inactive users
         return False
     return change.household.township_id in scoping.township_ids(user)

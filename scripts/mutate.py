@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; known: {', '.join(groups)}")
     threshold = float(defaults.get("threshold", 90.0))
-    max_children = str(defaults.get("max_children", 2))
+    max_children = str(defaults.get("max_children", 1))
     equivalents = load_equivalents()
 
     rows: list[tuple[str, ModuleFigures]] = []

@@ -21,7 +21,7 @@ from cases import permissions as perms
 from cases import scoping
 from cases.errors import CaseActionError
 from cases.idnumber import make_number
-from cases.models import Case, Household, Person, VerificationAccess
+from cases.models import Case, Household, Person, Township, VerificationAccess
 from cases.permissions import Role
 from cases.verification import access
 from cases.workflow import CaseStatus
@@ -409,6 +409,150 @@ def test_payee_account_changes_are_requested_by_clerks_or_leaders_and_decided_by
     assert not perms.can_decide_account_change(change, gone)
     other = make_user("leader_other", Role.LEADER)
     assert not perms.can_decide_account_change(change, other)
+
+
+def test_declared_incomes_are_recorded_by_the_townships_clerk_or_for_an_emergency_its_leader(
+        township_a, village_a, clerk_a, leader_a, verifier_a, assistant_a, clerk_b, bureau,
+        case_a):
+    emergency = _case(village_a, clerk_a, serial=511, status="emergency_reported",
+                      kind="temp_emergency")
+    assert perms.can_declare_incomes(case_a, clerk_a)
+    assert perms.can_declare_incomes(emergency, clerk_a)
+    assert perms.can_declare_incomes(emergency, leader_a)
+    assert not perms.can_declare_incomes(case_a, leader_a)  # an ordinary application: the window
+    for user in (verifier_a, assistant_a, clerk_b, bureau, None):
+        assert not perms.can_declare_incomes(case_a, user), user
+        assert not perms.can_declare_incomes(emergency, user), user
+
+
+def test_a_district_account_acts_in_a_village_through_its_township_assignment(
+        township_a, case_a, case_b):
+    """An account holding a district role, the assistant role and a township role acts in the
+    villages of its assigned township, assigned to none of them as an assistant: recording an
+    objection there is its assistant's move, not its township role's (a verifier may not)."""
+    user = make_user("bureau_assist_verify", [Role.BUREAU, Role.ASSISTANT, Role.VERIFIER],
+                     townships=[township_a])
+    assert perms._in_village(case_a, user)
+    assert not perms._in_village(case_b, user)
+    assert perms.can_record_objection(case_a, user)
+    assert not perms.can_record_objection(case_b, user)
+
+
+# -- scoping: the details a list or a page relies on -----------------------------------------
+
+def test_the_system_and_anonymous_visitors_have_no_places(township_a):
+    for user in (None, AnonymousUser()):
+        assert scoping.roles_of(user) == frozenset()
+        assert scoping.sees_whole_district(user) is False
+        with scoping.request_memo():
+            assert scoping.township_ids(user) == frozenset()
+            assert scoping.village_ids(user) == []
+        assert not scoping.in_township(user, township_a.pk)
+
+
+def test_a_global_permission_to_work_in_townships_gives_no_township(
+        clerk_a, township_a, township_b, village_a):
+    """Places are granted per township and village only: a model-wide permission row (as the
+    admin's user form could add) adds none."""
+    from django.contrib.auth.models import Permission
+
+    for codename in ("work_in_township", "work_in_village"):
+        clerk_a.user_permissions.add(Permission.objects.get(codename=codename))
+    assistant = make_user("assistant_global", Role.ASSISTANT, villages=[village_a])
+    assistant.user_permissions.add(Permission.objects.get(codename="work_in_village"))
+    clerk_a = type(clerk_a).objects.get(pk=clerk_a.pk)  # no permission cache
+    assistant = type(assistant).objects.get(pk=assistant.pk)
+    assert set(scoping.townships_for(clerk_a)) == {township_a}
+    assert set(scoping.assigned_townships(clerk_a)) == {township_a}
+    assert scoping.assistant_village_ids(assistant) == frozenset({village_a.pk})
+
+
+def test_a_superuser_with_a_township_role_acts_only_where_assigned(township_a, township_b,
+                                                                   case_a, case_b):
+    boss = make_user("super_clerk", [Role.BUREAU, Role.CLERK], townships=[township_a],
+                     is_superuser=True)
+    assert set(scoping.townships_for(boss)) == set(Township.objects.all())  # sees everything
+    assert set(scoping.assigned_townships(boss)) == {township_a}
+    assert scoping.assigned_township_ids(boss) == frozenset({township_a.pk})
+    assert perms.can_accept(case_a, boss) and not perms.can_accept(case_b, boss)
+
+
+def test_a_superuser_assistant_acts_only_in_its_assigned_villages(village_a, village_a2):
+    boss = make_user("super_assistant", [Role.BUREAU, Role.ASSISTANT], villages=[village_a],
+                     is_superuser=True)
+    assert scoping.assistant_village_ids(boss) == frozenset({village_a.pk})
+    assert scoping.works_in_village(boss, village_a.pk, village_a.township_id)
+    assert not scoping.works_in_village(boss, village_a2.pk, village_a2.township_id)
+
+
+def test_a_township_users_assigned_townships_are_its_own(clerk_a, clerk_ab, township_a,
+                                                          township_b):
+    assert set(scoping.assigned_townships(clerk_a)) == {township_a}
+    assert set(scoping.assigned_townships(clerk_ab)) == {township_a, township_b}
+
+
+def test_district_staff_are_answered_without_reading_any_place_list(
+        bureau, township_a, village_a, household_a, case_a, django_assert_num_queries):
+    """District lists cover the whole district: they must not read and filter by every
+    township's or village's id (a large IN list on every district page)."""
+    scoping.roles_of(bureau)  # the roles are read once per user object
+    with django_assert_num_queries(0):
+        assert scoping.in_township(bureau, township_a.pk)
+        assert scoping.village_in_scope(bureau, village_a)
+        assert scoping.household_in_scope(bureau, household_a)
+        villages = scoping.villages_for(bureau)
+        households = scoping.households_visible_to(bureau)
+        cases = scoping.cases_visible_to(bureau)
+    for listed in (villages, households, cases):
+        assert "WHERE" not in str(listed.query)
+
+
+def test_inside_a_request_each_place_list_is_read_once(
+        clerk_a, assistant_a, township_a, village_a, django_assert_num_queries):
+    """Each list is kept under its own name and user: a district account with a township role,
+    a clerk and an assistant each get their own lists, read once."""
+    district_clerk = make_user("bureau_clerk", [Role.BUREAU, Role.CLERK], townships=[township_a])
+    expected = (sorted(scoping.villages_for(clerk_a).values_list("pk", flat=True)),
+                frozenset({township_a.pk}), frozenset({village_a.pk}),
+                frozenset({township_a.pk}))
+    for user in (clerk_a, district_clerk, assistant_a):
+        scoping.roles_of(user)
+    with scoping.request_memo():
+        def lists():
+            return (sorted(scoping.village_ids(clerk_a)),
+                    scoping.assigned_township_ids(district_clerk),
+                    scoping.assistant_village_ids(assistant_a), scoping.township_ids(clerk_a))
+
+        assert lists() == expected
+        with django_assert_num_queries(0):
+            assert lists() == expected
+
+
+def test_a_household_and_a_case_come_with_what_their_pages_show_in_one_query(
+        clerk_a, case_a, django_assert_num_queries):
+    scoping.roles_of(clerk_a)
+    with scoping.request_memo():
+        scoping.village_ids(clerk_a), scoping.township_ids(clerk_a)
+        with django_assert_num_queries(1):
+            household = scoping.household_for_user(clerk_a, case_a.household_id)
+            assert household.village.township.name and household.head.name
+        with django_assert_num_queries(1):
+            case = scoping.case_for_user(clerk_a, case_a.pk)
+            assert (case.household.pk, case.applicant.name, case.township.name,
+                    case.village.name, case.created_by.username, getattr(case, "agent", None)) == (
+                case_a.household_id, "李建国", case_a.township.name, case_a.village.name,
+                clerk_a.username, None)
+
+
+def test_out_of_scope_is_answered_with_the_same_words_as_a_missing_row(clerk_b, case_a):
+    for pk in (case_a.pk, 0):
+        with pytest.raises(Http404) as refused:
+            scoping.case_for_user(clerk_b, pk)
+        assert str(refused.value) == "未找到该案件，或您无权查看。"
+    for pk in (case_a.household_id, 0):
+        with pytest.raises(Http404) as refused:
+            scoping.household_for_user(clerk_b, pk)
+        assert str(refused.value) == "未找到该家庭，或您无权查看。"
 
 
 # -- verification data (cases.verification.access) -------------------------------------------
