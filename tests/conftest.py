@@ -159,6 +159,12 @@ def assistant_a(village_a):
 
 
 @pytest.fixture
+def staff(clerk_a, verifier_a, leader_a):
+    """Township A's clerk, verification officer and leader, as `build_case` takes them."""
+    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
+
+
+@pytest.fixture
 def bureau(db):
     return make_user("bureau", Role.BUREAU)
 

@@ -11,11 +11,6 @@ from tests.factories import HouseholdFactory
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def make_case(staff):
     """`make_case(state, village)`: a case of a new household, built as township A's staff."""
 

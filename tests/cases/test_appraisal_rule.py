@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def case(village_a, staff):
     """A case sent to appraisal: an objection was made during its publicity (25 days ago)."""
     return build_case(S.AWAITING_APPRAISAL, household=HouseholdFactory(village=village_a),

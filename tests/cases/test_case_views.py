@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 S = CaseStatus
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _case(state, village, staff):
     return build_case(state, household=HouseholdFactory(village=village), **staff)
 

@@ -56,11 +56,6 @@ def _case(village, staff, *people):
     return build_case(CaseStatus.RECEIVED, household=household, **staff)
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def case_list(client, q: str) -> list[int]:
     return [c.pk for c in client.get(reverse("case_list"), {"q": q}).context["page"]]
 

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 S = CaseStatus
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _awaiting(village, staff):
     return build_case(S.AWAITING_SIGN_OFF, household=HouseholdFactory(village=village), **staff)
 

@@ -30,11 +30,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _case(state, village, staff):
     return build_case(state, household=HouseholdFactory(village=village), **staff)
 

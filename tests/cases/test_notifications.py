@@ -33,11 +33,6 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _build(state, village, staff, start=T0, **kw):
     members = [PersonFactory(born=dt.date(1988, 5, 1))]
     with at(start):

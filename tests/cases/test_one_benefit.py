@@ -31,11 +31,6 @@ ONE_BENEFIT = "低保与特困不能同时享受"
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def covered(village_a, staff):
     """An approved 低保 of a one-person household; its head has since left that household
     (no current household), free to join another."""

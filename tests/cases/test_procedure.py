@@ -20,11 +20,6 @@ S = CaseStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _household(village, members=2):
     return HouseholdFactory(village=village, members=members)
 

@@ -28,11 +28,6 @@ S = CaseStatus
 T0 = timezone.make_aware(dt.datetime(2026, 11, 2, 9, 0))  # a Monday
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _investigating(village, staff, members=2, at=T0):
     """A case under review, its evidence recorded shortly before `at`."""
     with time_machine.travel(at, tick=False):

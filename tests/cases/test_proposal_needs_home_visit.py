@@ -28,11 +28,6 @@ NO_VISIT = "尚未录入入户调查（须至少两名调查人员）。"
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def unvisited(village_a, staff):
     """A case under investigation with a verification report and a current calculation, whose
     home visit was never recorded."""

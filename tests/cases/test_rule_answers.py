@@ -25,11 +25,6 @@ ROW_RULES = [getattr(rules, name) for name in dir(rules)
              if hasattr(getattr(rules, name), "rows")]
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _case(state, village, staff, **kw):
     return build_case(state, household=HouseholdFactory(village=village, members=2), **staff,
                       **kw)

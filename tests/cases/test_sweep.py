@@ -39,11 +39,6 @@ def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _build(state, village, staff, kind=None):
     # A working-age member: the review clock is half-yearly, so it ends within 2026, a year
     # whose holiday schedule is known.

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.make_aware(dt.datetime(2026, 11, 2, 9, 0))
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _signed(household, staff, **proposal):
     """Calculated, proposed and publicized before T0, signed off at T0: the table's text."""
     start = T0 - dt.timedelta(days=10)

@@ -34,11 +34,6 @@ def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _rejected(village, staff):
     members = [PersonFactory(born=dt.date(1988, 5, 1)), PersonFactory(born=dt.date(1950, 1, 9))]
     with at(T0):

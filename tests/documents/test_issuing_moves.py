@@ -26,11 +26,6 @@ K = DocumentKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 def _case(state, village, staff):
     members = [PersonFactory(born=dt.date(1988, 5, 1)), PersonFactory(born=dt.date(1950, 1, 9))]
     return build_case(state, household=HouseholdFactory(village=village, members=members),

@@ -22,11 +22,6 @@ def _kinds(case) -> list[str]:
                 .values_list("kind", flat=True))
 
 
-@pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
 @pytest.mark.clause("S3")
 def test_acceptance_issues_the_acceptance_notice(household, staff):
     case = build_case("investigating", household=household, **staff)

@@ -25,11 +25,6 @@ def at(year, month, day, hour=10):
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def no_documents(monkeypatch):
     """Issue the notices a move issues as blank one-page PDFs: a roster does not read them, and
     laying them out (WeasyPrint) is most of the time it takes to build a case."""

@@ -39,11 +39,6 @@ def _grant_past_the_guard(user, role: Role) -> None:
 
 
 @pytest.fixture
-def staff(clerk_a, verifier_a, leader_a):
-    return {"clerk": clerk_a, "verifier": verifier_a, "leader": leader_a}
-
-
-@pytest.fixture
 def case_a(staff, village_a):
     return build_case(S.AWAITING_SIGN_OFF, household=HouseholdFactory(village=village_a), **staff)
 
